@@ -1,0 +1,6 @@
+"""Sign in, sign out, customer sign-up and agent applications."""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from . import views  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,37 @@
+"""Flask commands: create-admin, seed-demo. All safe to run twice."""
+import click
+from flask import Flask
+
+from .extensions import db
+from .services import accounts, demo
+
+
+@click.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--name", default=None)
+def create_admin_command(email: str, password: str, name: str | None) -> None:
+    """Create the first admin (or make an existing account admin)."""
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    user, created = accounts.create_admin(email=email, password=password, name=name)
+    click.echo(f"{'Created' if created else 'Updated'} admin {user.email}.")
+
+
+@click.command("seed-demo")
+@click.option("--tickets", default=200, show_default=True, type=click.IntRange(min=0),
+              help="Make sure at least this many tickets exist.")
+def seed_demo_command(tickets: int) -> None:
+    """Demo users, reference data and tickets."""
+    with click.progressbar(length=tickets, label="Seeding tickets") as bar:
+        added = demo.seed_demo(tickets, progress=bar.update)
+    click.echo(f"Added {added} tickets." if added else "Demo tickets already present.")
+    click.echo("Demo logins (password: demo-password):")
+    for email, _name, role in demo.DEMO_USERS:
+        click.echo(f"  {role:<8} {email}")
+
+
+def init_app(app: Flask) -> None:
+    for command in (create_admin_command, seed_demo_command):
+        app.cli.add_command(command)
+    app.shell_context_processor(lambda: {"db": db})

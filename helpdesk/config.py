@@ -1,0 +1,54 @@
+"""Default configuration.
+
+Overridden, in this order, by `instance/config.py`, by `HELPDESK_*` environment
+variables (``HELPDESK_DATABASE_URL`` becomes ``DATABASE_URL``; values are parsed as
+JSON when they can be, so ``HELPDESK_MAX_FILES=5`` is a number) and by the mapping
+passed to ``create_app`` (tests).
+"""
+
+ENV = "development"
+
+# None means "a SQLite file in the instance folder" (resolved in create_app).
+DATABASE_URL = None
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+# A development key is generated once into instance/secret_key; production must set one.
+SECRET_KEY = None
+
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+
+# Tickets
+TICKET_PREFIX = "TKT-"
+TICKET_NUMBER_DIGITS = 6
+PAGE_SIZE = 50
+
+# Attachments: limits per file, per request and count per message.
+UPLOAD_FOLDER = None  # default: instance/uploads
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+MAX_FILES = 10
+
+# Sign-in throttling (Flask-Limiter). memory:// keeps counters per process.
+RATELIMIT_STORAGE_URL = "memory://"
+RATELIMIT_ENABLED = True
+LOGIN_RATE_LIMIT = "5 per minute;20 per hour"
+
+# Outgoing e-mail; no host means in-app notifications only.
+MAIL_HOST = None
+MAIL_PORT = 25
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_USE_TLS = False
+MAIL_FROM = "helpdesk@localhost"
+
+# Resolved tickets are closed automatically after this many days (`flask autoclose`).
+AUTOCLOSE_DAYS = 7
+
+# Werkzeug's default; tests use a cheap method so a thousand sign-ins stay fast.
+PASSWORD_HASH_METHOD = "scrypt"

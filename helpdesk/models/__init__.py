@@ -1,0 +1,15 @@
+"""All models, importable from one place (Alembic needs them all loaded)."""
+from .activity import AuditEvent, Feedback, Notification
+from .base import (DONE_STATUSES, OPEN_STATUSES, STATUS_LABELS, AgentStatus, Priority, Role,
+                   Status, utcnow)
+from .messages import Attachment, Message
+from .reference import CannedReply, FaqEntry, Setting, SlaTarget
+from .tickets import Category, Ticket, TicketCounter, TicketTag
+from .users import Team, User, team_members
+
+__all__ = [
+    "AgentStatus", "Attachment", "AuditEvent", "CannedReply", "Category", "DONE_STATUSES",
+    "FaqEntry", "Feedback", "Message", "Notification", "OPEN_STATUSES", "Priority", "Role",
+    "STATUS_LABELS", "Setting", "SlaTarget", "Status", "Team", "Ticket", "TicketCounter",
+    "TicketTag", "User", "team_members", "utcnow",
+]

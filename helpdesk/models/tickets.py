@@ -1,0 +1,116 @@
+"""Tickets, their categories and tags."""
+from sqlalchemy import (Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import OPEN_STATUSES, Priority, Status, utcnow
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # New tickets in this category are routed to this team (auto-assignment).
+    default_team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"))
+
+    default_team = relationship("Team")
+
+    def __repr__(self) -> str:
+        return f"<Category {self.name}>"
+
+
+class Ticket(db.Model):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL"), index=True)
+    priority: Mapped[str] = mapped_column(String(16), default=Priority.MEDIUM, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=Status.NEW, index=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    order_reference: Mapped[str | None] = mapped_column(String(100))
+    # A follow-up ticket opened from a closed one points back at it.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"))
+
+    # SLA: due dates come from the targets per priority unless set by hand.
+    due_at = mapped_column(DateTime, index=True)
+    first_response_due_at = mapped_column(DateTime)
+    due_set_manually: Mapped[bool] = mapped_column(Boolean, default=False)
+    estimated_hours: Mapped[float | None] = mapped_column(Float)
+    actual_hours: Mapped[float | None] = mapped_column(Float)
+
+    created_at = mapped_column(DateTime, default=utcnow, nullable=False, index=True)
+    updated_at = mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    # Any public or internal activity; the queue's default sort.
+    last_activity_at = mapped_column(DateTime, default=utcnow, nullable=False, index=True)
+    first_response_at = mapped_column(DateTime)
+    resolved_at = mapped_column(DateTime)
+    closed_at = mapped_column(DateTime)
+    escalated_at = mapped_column(DateTime)
+    # For the customer's "new reply" marker: last public agent reply vs last visit.
+    last_agent_reply_at = mapped_column(DateTime)
+    requester_seen_at = mapped_column(DateTime)
+
+    category = relationship("Category")
+    team = relationship("Team")
+    requester = relationship("User", foreign_keys=[requester_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    assignee = relationship("User", foreign_keys=[assignee_id])
+    parent = relationship("Ticket", remote_side=[id])
+    tags = relationship("TicketTag", cascade="all, delete-orphan", passive_deletes=True,
+                        order_by="TicketTag.name")
+    messages = relationship("Message", back_populates="ticket", cascade="all, delete-orphan",
+                            passive_deletes=True, order_by="Message.created_at")
+    attachments = relationship("Attachment", back_populates="ticket",
+                               cascade="all, delete-orphan", passive_deletes=True)
+    feedback = relationship("Feedback", back_populates="ticket", uselist=False,
+                            cascade="all, delete-orphan", passive_deletes=True)
+
+    __table_args__ = (
+        # The queue's common shapes: open tickets by activity, mine, and my tickets.
+        Index("ix_tickets_status_activity", "status", "last_activity_at"),
+        Index("ix_tickets_assignee_status_activity", "assignee_id", "status",
+              "last_activity_at"),
+        Index("ix_tickets_requester_activity", "requester_id", "last_activity_at"),
+        Index("ix_tickets_status_due", "status", "due_at"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [t.name for t in self.tags]
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.number} {self.status}>"
+
+
+class TicketTag(db.Model):
+    __tablename__ = "ticket_tags"
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), primary_key=True, index=True)
+
+
+class TicketCounter(db.Model):
+    """One row per sequence; see services.numbering for why a row and not a sequence."""
+    __tablename__ = "ticket_counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

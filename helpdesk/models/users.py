@@ -1,0 +1,91 @@
+"""People: customers, agents and admins, and the teams agents belong to."""
+import secrets
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import AgentStatus, Role, utcnow
+
+team_members = Table(
+    "team_members",
+    db.metadata,
+    Column("team_id", Integer, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
+
+def new_session_nonce() -> str:
+    return secrets.token_hex(8)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased (see services.accounts.normalize_email), so the unique
+    # constraint makes addresses unique case-insensitively on every database.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), index=True, default=Role.CUSTOMER)
+    agent_status: Mapped[str | None] = mapped_column(String(16), index=True)
+    contact_number: Mapped[str | None] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the session id: changing it (password change) signs out every session.
+    session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
+    created_at = mapped_column(DateTime, default=utcnow, nullable=False)
+    updated_at = mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    last_login_at = mapped_column(DateTime)
+
+    teams = relationship("Team", secondary=team_members, back_populates="members")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def is_active(self) -> bool:
+        """Inactive users cannot sign in and are dropped by the user loader."""
+        return self.active and self.agent_status not in (
+            AgentStatus.REJECTED, AgentStatus.SUSPENDED)
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == Role.CUSTOMER
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_agent(self) -> bool:
+        return self.role == Role.AGENT
+
+    @property
+    def is_staff(self) -> bool:
+        """May work the queue: an approved agent, or an admin."""
+        return self.is_admin or (self.is_agent and self.agent_status == AgentStatus.APPROVED)
+
+    @property
+    def is_pending_agent(self) -> bool:
+        return self.is_agent and self.agent_status == AgentStatus.PENDING
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+
+class Team(db.Model):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str | None] = mapped_column(String(255))
+    created_at = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    members = relationship("User", secondary=team_members, back_populates="teams",
+                           order_by="User.name")
+
+    def __repr__(self) -> str:
+        return f"<Team {self.name}>"

@@ -1,0 +1,6 @@
+"""Pages for everyone: the landing page, the FAQ, and a signed-in user's notifications."""
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,105 @@
+"""Accounts: sign-up, agent applications, sign-in, passwords."""
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..models import AgentStatus, Role, User, utcnow
+from ..models.users import new_session_nonce
+from . import audit, notifications
+from .errors import InvalidInput
+
+DUPLICATE_EMAIL = "An account with this e-mail address already exists. Sign in instead."
+
+
+def normalize_email(email: str) -> str:
+    """E-mail addresses are unique case-insensitively: we store them lower-cased."""
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def _new_user(*, name: str, email: str, password: str, role: Role, **extra) -> User:
+    if find_by_email(email) is not None:
+        raise InvalidInput(DUPLICATE_EMAIL, field="email")
+    user = User(name=name.strip(), email=normalize_email(email),
+                password_hash=hash_password(password), role=role, **extra)
+    db.session.add(user)
+    return user
+
+
+def register_customer(*, name: str, email: str, password: str) -> User:
+    user = _new_user(name=name, email=email, password=password, role=Role.CUSTOMER)
+    db.session.commit()
+    return user
+
+
+def apply_as_agent(*, name: str, email: str, password: str, contact_number: str) -> User:
+    """An agent account starts pending; an admin approves or rejects it."""
+    user = _new_user(name=name, email=email, password=password, role=Role.AGENT,
+                     agent_status=AgentStatus.PENDING, contact_number=contact_number.strip())
+    db.session.flush()
+    audit.record(None, user, "agent_applied", subject_user=user)
+    admins = db.session.scalars(select(User).where(User.role == Role.ADMIN, User.active))
+    notifications.notify(admins, None, "agent_applied",
+                         f"{user.name} applied for an agent account.", actor=user)
+    db.session.commit()
+    return user
+
+
+# Verifying against this when the e-mail is unknown takes as long as a real check,
+# so response time does not reveal which addresses have accounts.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_by_email(email)
+    if user is None:
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        dummy = _DUMMY_HASH.setdefault(method, generate_password_hash("x", method=method))
+        check_password_hash(dummy, password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
+    db.session.commit()
+
+
+def set_password(user: User, password: str) -> None:
+    """New password; a new session nonce signs out every other session."""
+    user.password_hash = hash_password(password)
+    user.session_nonce = new_session_nonce()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, current):
+        raise InvalidInput("The current password is not correct.", field="current_password")
+    set_password(user, new)
+    db.session.commit()
+
+
+def create_admin(*, email: str, password: str, name: str | None = None) -> tuple[User, bool]:
+    """Create the first admin, or make an existing account admin (safe to run twice)."""
+    user = find_by_email(email)
+    created = user is None
+    if created:
+        user = User(email=normalize_email(email), name=name or "Administrator")
+        db.session.add(user)
+    elif name:
+        user.name = name
+    user.role = Role.ADMIN
+    user.agent_status = None
+    user.active = True
+    user.password_hash = hash_password(password)
+    db.session.commit()
+    return user, created
