@@ -1,7 +1,15 @@
 """All models, importable from one place (Alembic needs them all loaded)."""
 from .activity import AuditEvent, Feedback, Notification
-from .base import (DONE_STATUSES, OPEN_STATUSES, STATUS_LABELS, AgentStatus, Priority, Role,
-                   Status, utcnow)
+from .base import (
+                   DONE_STATUSES,
+                   OPEN_STATUSES,
+                   STATUS_LABELS,
+                   AgentStatus,
+                   Priority,
+                   Role,
+                   Status,
+                   utcnow,
+)
 from .messages import Attachment, Message
 from .reference import CannedReply, FaqEntry, Setting, SlaTarget
 from .tickets import Category, Ticket, TicketCounter, TicketTag

@@ -1,6 +1,14 @@
 """What happened and who was told: audit events, notifications, feedback."""
-from sqlalchemy import (Boolean, CheckConstraint, DateTime, ForeignKey, Index, SmallInteger,
-                        String, Text)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db

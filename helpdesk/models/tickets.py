@@ -1,5 +1,5 @@
 """Tickets, their categories and tags."""
-from sqlalchemy import (Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text)
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db

@@ -10,8 +10,19 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 
 from ..extensions import db
-from ..models import (AgentStatus, AuditEvent, Category, Message, Priority, Role, SlaTarget,
-                      Status, Ticket, User, utcnow)
+from ..models import (
+    AgentStatus,
+    AuditEvent,
+    Category,
+    Message,
+    Priority,
+    Role,
+    SlaTarget,
+    Status,
+    Ticket,
+    User,
+    utcnow,
+)
 from . import accounts, numbering
 from .defaults import install_defaults
 
