@@ -1,4 +1,6 @@
 """The command line: create-admin and seed-demo, both safe to run twice."""
+from conftest import make_ticket
+
 from helpdesk.extensions import db
 from helpdesk.models import Message, Role, Ticket, User
 
@@ -34,6 +36,10 @@ def test_seed_demo_is_idempotent_and_creates_the_contract_logins(runner, client)
     statuses = set(db.session.scalars(db.select(Ticket.status).distinct()))
     assert len(statuses) >= 5  # a realistic spread, not 120 new tickets
     assert db.session.scalar(db.select(db.func.count(Message.id))) > 0
+    # Bulk-inserted ids must not collide with the next ticket created normally.
+    customer = db.session.scalar(db.select(User).filter_by(email="customer@example.com"))
+    follow_up = make_ticket(customer)
+    assert follow_up.number == "TKT-000121" and follow_up.id == 121
     for email in ("admin@example.com", "agent@example.com", "customer@example.com"):
         response = client.post("/auth/login", data={"email": email,
                                                     "password": "demo-password"})

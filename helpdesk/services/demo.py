@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from ..extensions import db
 from ..models import (
@@ -110,7 +110,16 @@ def seed_demo(tickets: int, progress: Callable[[int], None] = lambda n: None) ->
         db.session.commit()
         added += size
         progress(size)
+    _sync_id_sequence()
     return added
+
+
+def _sync_id_sequence() -> None:
+    """PostgreSQL: explicit ids do not advance the serial sequence; catch it up."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT setval(pg_get_serial_sequence('tickets', 'id'), "
+                                "(SELECT MAX(id) FROM tickets))"))
+        db.session.commit()
 
 
 class _Context:
@@ -164,8 +173,12 @@ def _ticket_row(ctx: _Context, number: str) -> dict:
 def _insert_batch(ctx: _Context, size: int) -> None:
     first = numbering.reserve_block(size)
     rows = [_ticket_row(ctx, f"{ctx.prefix}{first + i:06d}") for i in range(size)]
-    ids = db.session.scalars(
-        insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True), rows).all()
+    # Explicit ids: a plain executemany, far faster than INSERT ... RETURNING per row.
+    first_id = (db.session.scalar(select(func.max(Ticket.id))) or 0) + 1
+    ids = range(first_id, first_id + size)
+    for ticket_id, row in zip(ids, rows, strict=True):
+        row["id"] = ticket_id
+    db.session.execute(insert(Ticket), rows)
     messages, events = [], []
     for ticket_id, row in zip(ids, rows, strict=True):
         events.append({"ticket_id": ticket_id, "ticket_number": row["number"],
