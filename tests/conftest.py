@@ -7,6 +7,7 @@ import uuid
 
 import psycopg
 import pytest
+from flask import g
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -70,6 +71,13 @@ def app(tmp_path, pg_database, app_config, monkeypatch):
     global _pg_schema_ready
     monkeypatch.setenv("HELPDESK_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app(app_config)
+
+    @app.before_request
+    def forget_cached_user():
+        # Requests reuse this fixture's app context (and its `g`); without this,
+        # Flask-Login's cached user would leak from one test client to another.
+        g.pop("_login_user", None)
+
     with app.app_context():
         if pg_database is None:
             db.create_all()

@@ -116,7 +116,7 @@ def change_password():
         except InvalidInput as error:
             getattr(form, error.field).errors.append(error.message)
         else:
-            login_user(current_user)  # the session id carries the new nonce
+            login_user(current_user._get_current_object())  # session id has the new nonce
             flash("Your password is changed. Other sessions are signed out.", "success")
             return redirect(url_for(home_endpoint(current_user)))
     return render_template("auth/password.html", form=form), _form_status(form)
