@@ -8,7 +8,7 @@ import smtplib
 from collections.abc import Iterable
 from email.message import EmailMessage
 
-from flask import current_app, has_app_context, url_for
+from flask import current_app, has_app_context, has_request_context, url_for
 from sqlalchemy import event, func, select, update
 
 from ..extensions import db
@@ -62,7 +62,7 @@ def _queue_email(user: User, ticket: Ticket | None, text: str) -> None:
     msg["To"] = user.email
     msg["Subject"] = f"[{ticket.number}] {ticket.subject}" if ticket else "Helpdesk"
     body = [f"Hello {user.name},", "", text]
-    if ticket is not None:
+    if ticket is not None and has_request_context():  # the CLI has no host to link to
         endpoint = "portal.ticket" if user.is_customer else "agent.ticket"
         body += ["", url_for(endpoint, number=ticket.number, _external=True)]
     msg.set_content("\n".join(body))
