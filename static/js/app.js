@@ -110,7 +110,7 @@
     }
     var before = value.slice(0, start);
     var after = value.slice(end);
-    if (before && !/\n\s*$/.test(before)) text = (/\n$/.test(before) ? "\n" : "\n\n") + text;
+    if (before && !/\n\s*$/.test(before)) text = "\n\n" + text;   /* start a new paragraph */
     textarea.value = before + text + after;
     var caret = before.length + text.length;
     textarea.focus();
