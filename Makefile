@@ -25,6 +25,16 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
 
+# Browser tests (tests/e2e): Playwright driving Debian's Chromium, axe-core from npm.
+# Installs whatever is missing first: the `e2e` extra, node_modules/axe-core, chromium
+# (apt-get, as CI's root). Screenshots and axe reports go to $(E2E_ARTIFACTS).
+E2E_ARTIFACTS ?= instance/e2e
+e2e: $(VENV)/.installed
+	@$(BIN)/python -c 'import playwright' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,e2e]'
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	E2E_ARTIFACTS=$(E2E_ARTIFACTS) $(BIN)/python -m pytest tests/e2e -p no:cacheprovider -o addopts= -v -ra --durations=10
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check helpdesk tests
 

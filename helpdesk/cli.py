@@ -1,9 +1,9 @@
-"""Flask commands: create-admin, seed-demo. All safe to run twice."""
+"""Flask commands: create-admin, seed-demo, autoclose. All safe to run twice."""
 import click
 from flask import Flask
 
 from .extensions import db
-from .services import accounts, demo
+from .services import accounts, demo, housekeeping
 
 
 @click.command("create-admin")
@@ -31,7 +31,16 @@ def seed_demo_command(tickets: int) -> None:
         click.echo(f"  {role:<8} {email}")
 
 
+@click.command("autoclose")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Override the setting: close tickets resolved more than this many days ago.")
+def autoclose_command(days: int | None) -> None:
+    """Close resolved tickets after the auto-close period (setting autoclose_days)."""
+    closed = housekeeping.autoclose(days=days)
+    click.echo(f"Closed {closed} resolved ticket{'' if closed == 1 else 's'}.")
+
+
 def init_app(app: Flask) -> None:
-    for command in (create_admin_command, seed_demo_command):
+    for command in (create_admin_command, seed_demo_command, autoclose_command):
         app.cli.add_command(command)
     app.shell_context_processor(lambda: {"db": db})

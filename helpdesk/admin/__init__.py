@@ -1,4 +1,5 @@
-"""The admin console."""
+"""The admin console: statistics, people, reference data, audit log, ticket deletion.
+Admins only: the whole blueprint is guarded in before_request."""
 from flask import Blueprint
 
 from ..permissions import guard_blueprint, is_admin
@@ -6,4 +7,4 @@ from ..permissions import guard_blueprint, is_admin
 bp = Blueprint("admin", __name__)
 guard_blueprint(bp, is_admin)
 
-from . import views  # noqa: E402,F401
+from . import people_views, reference_views, settings_views, views  # noqa: E402,F401

@@ -1,13 +1,46 @@
-from flask import render_template
+"""Console home: the statistics dashboard, the audit log and ticket deletion."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
+from ..extensions import db
+from ..services import charts, housekeeping, stats
+from ..services.errors import DomainError
 from . import bp
+from .forms import AuditFilterForm, DeleteTicketForm
+from .handling import abort_for, attach_error, form_status
+
+AUDIT_PAGE_SIZE = 50
 
 
 @bp.get("/")
 def dashboard():
-    return render_template("admin/dashboard.html")
+    return render_template("admin/dashboard.html", stats=stats.dashboard(), charts=charts)
 
 
-@bp.get("/agents")
-def agents():
-    return render_template("admin/dashboard.html")
+@bp.get("/audit")
+def audit_log():
+    form = AuditFilterForm(request.args)
+    valid = form.validate()  # invalid filters: shown next to their fields, list unfiltered
+    page = db.paginate(stats.audit_log_query(**(form.data if valid else {})),
+                       per_page=AUDIT_PAGE_SIZE, error_out=False)
+    return render_template("admin/audit.html", form=form, page=page,
+                           actions=stats.AUDIT_ACTIONS), 200 if valid else 400
+
+
+@bp.route("/tickets/<number>/delete", methods=["GET", "POST"])
+def delete_ticket(number: str):
+    try:
+        ticket = housekeeping.get_ticket(number)
+    except DomainError as error:
+        abort_for(error)
+    form = DeleteTicketForm()
+    if form.validate_on_submit():
+        try:
+            deleted = housekeeping.delete_ticket(ticket, current_user, reason=form.reason.data)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(f"Ticket {deleted} was deleted with its messages and files.", "success")
+            return redirect(url_for("agent.queue"))
+    return render_template("admin/ticket_delete.html", ticket=ticket, form=form,
+                           summary=housekeeping.deletion_summary(ticket)), form_status(form)

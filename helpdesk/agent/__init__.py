@@ -1,9 +1,19 @@
 """The agent queue and ticket workspace, for approved agents and admins."""
-from flask import Blueprint
+from flask import Blueprint, abort, request
+from flask_login import current_user
 
-from ..permissions import guard_blueprint, is_staff
+from ..permissions import is_customer, is_staff, require
 
 bp = Blueprint("agent", __name__)
-guard_blueprint(bp, is_staff)
 
-from . import views  # noqa: E402,F401
+
+@bp.before_request
+def guard():
+    """Staff only. A customer asking for a ticket URL gets 404, as for any ticket they
+    may not see (numbers cannot be probed); elsewhere 403; signed out → sign in."""
+    if is_customer(current_user) and "number" in (request.view_args or {}):
+        abort(404)
+    return require(is_staff)
+
+
+from . import ticket_views, views  # noqa: E402,F401

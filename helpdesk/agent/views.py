@@ -1,13 +1,134 @@
-from flask import render_template
+"""The queue: filters in the query string, side links with counts, bulk actions, CSV."""
+from urllib.parse import parse_qsl, urlsplit
 
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from ..models import STATUS_LABELS, Status
+from ..services import export, workspace
+from ..services import queue as queues
+from ..services.errors import DomainError, Forbidden
 from . import bp
+from .forms import ANY, PRIORITY_PAIRS, BulkForm, QueueFilterForm, choices, grouped_choices
+
+
+def _filter_form(args: MultiDict, refs) -> QueueFilterForm:
+    form = QueueFilterForm(formdata=args)
+    form.category.choices = choices([ANY] + [(c.id, c.name) for c in refs.categories])
+    form.team.choices = choices([ANY] + [(t.id, t.name) for t in refs.teams])
+    form.assignee.choices = choices([ANY] + [(u.id, u.name) for u in refs.staff])
+    form.prepare(args)
+    return form
+
+
+def bulk_choices(refs) -> list:
+    """Grouped options of the bulk-action select ("kind:value")."""
+    assign = [(f"assign:{u.id}", u.name) for u in refs.staff
+              if current_user.is_admin or u.id == current_user.id]
+    if current_user.is_admin:
+        assign.append(("assign:none", "Nobody (unassign)"))
+    return grouped_choices(("", "Choose an action…"), {
+        "Assign to": assign,
+        "Set status": [(f"status:{s.value}", STATUS_LABELS[s]) for s in Status],
+        "Set priority": [(f"priority:{v}", label) for v, label in PRIORITY_PAIRS]})
+
+
+def _queue_args(args: MultiDict) -> dict:
+    """The filters to keep in links (pagination, export): everything but the page."""
+    return {k: v for k, v in args.to_dict(flat=False).items() if k != "page"}
+
+
+def render_queue(args: MultiDict, bulk_form: BulkForm | None = None, status: int = 200):
+    refs = workspace.references()
+    form = _filter_form(args, refs)
+    if args and not form.validate():
+        status = 400  # the rest of the filters still apply; the bad one shows its error
+    filters = form.filters()
+    page = queues.queue_page(current_user, filters, page=args.get("page", 1, type=int))
+    bulk_form = bulk_form or BulkForm(formdata=None)
+    bulk_form.bulk_action.choices = bulk_choices(refs)
+    bulk_form.next.data = url_for(".queue", **_queue_args(args), page=page.page)
+    return render_template(
+        "agent/queue.html", form=form, page=page, bulk_form=bulk_form,
+        counts=queues.side_counts(current_user), side_links=queues.SIDE_LINKS,
+        active_link=queues.active_side_link(filters), sort=filters.sort,
+        query_args=_queue_args(args)), status
 
 
 @bp.get("/queue")
 def queue():
-    return render_template("agent/queue.html")
+    return render_queue(request.args)
 
 
-@bp.get("/tickets/<number>")
-def ticket(number):
-    return render_template("agent/queue.html")
+def _safe_queue_url(target: str | None) -> str:
+    """Back to the queue view the bulk form came from — never anywhere else."""
+    parts = urlsplit(target or "")
+    if parts.scheme or parts.netloc or parts.path != url_for(".queue"):
+        return url_for(".queue")
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@bp.post("/queue/bulk")
+def bulk():
+    form = BulkForm()
+    back = _safe_queue_url(form.next.data)
+    form.bulk_action.choices = bulk_choices(workspace.references())
+    if form.validate():
+        try:
+            result = workspace.bulk_update(current_user, form.ticket_ids.data,
+                                           form.bulk_action.data)
+        except DomainError as error:
+            form.bulk_action.errors.append(error.message)
+        else:
+            _flash_bulk_result(result)
+            return redirect(back)
+    args = MultiDict(parse_qsl(urlsplit(back).query, keep_blank_values=True))
+    return render_queue(args, bulk_form=form, status=400)
+
+
+MAX_LISTED = 60  # flashes live in the session cookie: keep them small
+
+
+def _numbers(numbers: list[str]) -> str:
+    listed = ", ".join(numbers[:MAX_LISTED])
+    more = len(numbers) - MAX_LISTED
+    return listed + (f" and {more} more" if more > 0 else "")
+
+
+def _flash_bulk_result(result: workspace.BulkResult) -> None:
+    def tickets(n):
+        return f"{n} ticket" + ("" if n == 1 else "s")
+    if result.changed:
+        flash(f"Changed {tickets(len(result.changed))}: {_numbers(result.changed)}.",
+              "success")
+    if result.unchanged:
+        flash(f"Already like that, left as they were: {_numbers(result.unchanged)}.", "info")
+    for reason, numbers in result.refusals_by_reason().items():
+        flash(f"Refused for {tickets(len(numbers))}: {_numbers(numbers)}. {reason}", "error")
+
+
+@bp.get("/queue.csv")
+def export_csv():
+    """The filtered queue as CSV (admins), streamed row batch by row batch."""
+    refs = workspace.references()
+    form = _filter_form(request.args, refs)
+    form.validate()
+    try:
+        rows = export.export_rows(current_user, form.filters())
+    except Forbidden:
+        abort(403)
+    return Response(
+        stream_with_context(export.csv_chunks(rows)), mimetype="text/csv",
+        headers={"Content-Disposition":
+                 f'attachment; filename="{export.export_filename()}"',
+                 "Cache-Control": "no-store"})

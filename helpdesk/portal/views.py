@@ -1,18 +1,166 @@
-from flask import render_template
+"""The customer portal: my tickets, a new ticket, the ticket page and what a customer
+may do there (reply, confirm, withdraw, rate). Views parse, call one service, answer."""
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import Field
 
+from ..extensions import db
+from ..permissions import get_visible_ticket
+from ..services import portal, tickets
+from ..services.errors import DomainError, NotFound
+from ..services.uploads import describe_limit
 from . import bp
+from .forms import FeedbackForm, NewTicketForm, ReplyForm
+
+PER_PAGE = 20
 
 
-@bp.get("/tickets")
-def tickets():
-    return render_template("portal/tickets.html")
+def attachments_help() -> str:
+    cfg = current_app.config
+    return (f"Up to {cfg['MAX_FILES']} files, {describe_limit(cfg['MAX_FILE_BYTES'])} each: "
+            "photos, PDFs, Office or text files.")
 
 
-@bp.get("/tickets/new")
+@bp.app_context_processor
+def portal_helpers():
+    return {"attachments_help": attachments_help, "has_unseen_reply": portal.has_unseen_reply}
+
+
+def show_error(form, error: DomainError) -> None:
+    """Put a refusal from the service next to the field it is about (or above the form).
+    "Not found" stays a 404, so nobody learns whose ticket a number is."""
+    if isinstance(error, NotFound):
+        abort(404)
+    field = getattr(form, error.field, None) if error.field else None
+    if isinstance(field, Field):
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+# --- my tickets ------------------------------------------------------------------------
+
+@bp.get("/")
+def home():
+    return redirect(url_for(".tickets"))
+
+
+@bp.get("/tickets", endpoint="tickets")
+def tickets_list():
+    status = request.args.get("status", portal.DEFAULT_STATUS_FILTER)
+    if status not in portal.STATUS_FILTERS:
+        status = portal.DEFAULT_STATUS_FILTER
+    q = request.args.get("q", "").strip()[:portal.SEARCH_MAX]
+    page = db.paginate(portal.my_tickets(current_user, status=status, q=q),
+                       per_page=PER_PAGE, error_out=False)
+    return render_template("portal/tickets.html", page=page, status=status, q=q,
+                           status_filters=list(portal.STATUS_FILTERS))
+
+
+# --- a new ticket ----------------------------------------------------------------------
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
 def new_ticket():
-    return render_template("portal/tickets.html")
+    data = None
+    if request.method == "GET" and request.args.get("follow_up"):
+        try:
+            parent = portal.follow_up_parent(current_user, request.args["follow_up"])
+        except NotFound:
+            abort(404)
+        except DomainError as error:
+            flash(error.message, "info")
+            return redirect(url_for(".ticket", number=request.args["follow_up"]))
+        data = portal.follow_up_defaults(parent)
+    form = NewTicketForm(data=data)
+    form.set_categories(portal.category_choices())
+    if form.validate_on_submit():
+        try:
+            ticket = portal.open_ticket(
+                current_user, subject=form.subject.data, description=form.description.data,
+                category_id=form.category.data, order_reference=form.order_reference.data,
+                files=form.attachments.data, follow_up=form.follow_up.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(f"Ticket {ticket.number} is open. We will answer you on this page.",
+                  "success")
+            return redirect(url_for(".ticket", number=ticket.number))
+    status = 400 if form.is_submitted() else 200
+    return render_template("portal/new_ticket.html", form=form), status
+
+
+# --- the ticket page -------------------------------------------------------------------
+
+def render_ticket(ticket, *, reply_form=None, feedback_form=None, error=None, status=200):
+    page = portal.ticket_page(current_user, ticket)
+    return render_template(
+        "portal/ticket.html", ticket=ticket, page=page, error=error,
+        reply_form=reply_form or ReplyForm(formdata=None),
+        feedback_form=feedback_form or FeedbackForm(formdata=None)), status
+
+
+def refuse(ticket, error: DomainError):
+    """A one-button action the rules said no to: the page again, with the reason."""
+    if isinstance(error, NotFound):
+        abort(404)
+    return render_ticket(ticket, error=error.message, status=400)
 
 
 @bp.get("/tickets/<number>")
 def ticket(number):
-    return render_template("portal/tickets.html")
+    ticket = get_visible_ticket(current_user, number)
+    portal.mark_seen(current_user, ticket)
+    return render_ticket(ticket)
+
+
+@bp.post("/tickets/<number>/reply")
+def reply(number):
+    ticket = get_visible_ticket(current_user, number)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            tickets.post_reply(ticket, current_user, form.body.data, files=form.attachments.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash("Your reply is sent.", "success")
+            return redirect(url_for(".ticket", number=ticket.number, _anchor="reply"))
+    return render_ticket(ticket, reply_form=form, status=400)
+
+
+@bp.post("/tickets/<number>/feedback")
+def feedback(number):
+    ticket = get_visible_ticket(current_user, number)
+    form = FeedbackForm()
+    if form.validate_on_submit():
+        try:
+            tickets.submit_feedback(ticket, current_user, form.rating.data, form.comment.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash("Thank you for rating the help you got.", "success")
+            return redirect(url_for(".ticket", number=ticket.number))
+    return render_ticket(ticket, feedback_form=form, status=400)
+
+
+@bp.post("/tickets/<number>/solved")
+def confirm(number):
+    """ "This is solved": the customer closes a resolved ticket."""
+    ticket = get_visible_ticket(current_user, number)
+    try:
+        tickets.confirm_resolution(ticket, current_user)
+    except DomainError as error:
+        return refuse(ticket, error)
+    flash(f"Thank you! {ticket.number} is closed.", "success")
+    return redirect(url_for(".ticket", number=ticket.number))
+
+
+@bp.post("/tickets/<number>/withdraw")
+def withdraw(number):
+    ticket = get_visible_ticket(current_user, number)
+    try:
+        tickets.withdraw(ticket, current_user)
+    except DomainError as error:
+        return refuse(ticket, error)
+    flash(f"{ticket.number} is withdrawn and closed.", "success")
+    return redirect(url_for(".ticket", number=ticket.number))

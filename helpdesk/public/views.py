@@ -1,11 +1,12 @@
-from flask import redirect, render_template, url_for
+from flask import abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Notification
-from ..services import notifications
+from ..services import attachments, notifications
+from ..services import faq as faq_service
 from . import bp
 
 
@@ -14,10 +15,46 @@ def index():
     return render_template("public/index.html")
 
 
+# --- FAQ -------------------------------------------------------------------------------
+
 @bp.get("/faq")
 def faq():
-    return render_template("public/faq.html")
+    category_id = request.args.get("category", type=int)
+    q = request.args.get("q", "").strip()[:faq_service.SEARCH_MAX]
+    groups = faq_service.published_groups(category_id=category_id, q=q)
+    return render_template("public/faq.html", groups=groups, q=q, category_id=category_id,
+                           categories=faq_service.categories_with_entries())
 
+
+@bp.get("/faq/suggest")
+def faq_suggestions():
+    """An HTML fragment of FAQ entries matching `q` (the new-ticket subject as typed);
+    static/js/app.js puts it under the field. Empty when nothing matches."""
+    entries = faq_service.suggestions(request.args.get("q", ""))
+    return render_template("public/_faq_suggestions.html", entries=entries)
+
+
+# --- files -----------------------------------------------------------------------------
+
+@bp.get("/files/<int:attachment_id>", endpoint="download")
+@login_required
+def download(attachment_id: int):
+    """A file, for people who may see the message (or ticket) it belongs to; 404 for
+    everyone else, also when it exists. Always a download, never rendered inline."""
+    attachment = attachments.visible_attachment(current_user, attachment_id)
+    if attachment is None:
+        abort(404)
+    path = attachments.storage().path(attachment.stored_name)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, as_attachment=True, download_name=attachment.original_name,
+                         mimetype=attachment.content_type, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.private = True
+    return response
+
+
+# --- notifications ---------------------------------------------------------------------
 
 @bp.get("/notifications", endpoint="notifications")
 @login_required

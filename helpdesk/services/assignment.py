@@ -69,6 +69,13 @@ def assign_ticket(ticket: Ticket, admin: User, assignee: User | None) -> None:
                 _set_status(ticket, admin, new_status)
 
 
+def assign_by_id(ticket: Ticket, admin: User, user_id) -> None:
+    """The admin's assignee picker: an approved agent's id, or empty to unassign."""
+    if not admin.is_admin:
+        raise Forbidden("Only admins can assign tickets to others.")
+    assign_ticket(ticket, admin, approved_agent(user_id) if user_id else None)
+
+
 def change_priority(ticket: Ticket, actor: User, priority: str) -> None:
     try:
         priority = Priority(priority)

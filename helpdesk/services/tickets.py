@@ -145,6 +145,10 @@ def post_reply(ticket: Ticket, author: User, body: str, *, internal: bool = Fals
             notifications.notify([ticket.requester], ticket, "agent_replied",
                                  f"New reply on {ticket.number}: {ticket.subject}",
                                  actor=author)
+        if files and not author.is_customer:  # a colleague's file on the assignee's ticket
+            notifications.notify([ticket.assignee], ticket, "attachment_added",
+                                 f"{author.name} attached files to {ticket.number}",
+                                 actor=author)
     return message
 
 

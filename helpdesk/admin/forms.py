@@ -1,0 +1,154 @@
+"""Admin console forms. They validate input only; the services decide and write."""
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+try:
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # WTForms < 3.3 takes (value, label) tuples
+    SelectChoice = None
+
+from ..models import Priority
+from ..services.reference import MAX_AUTOCLOSE_DAYS, MAX_SLA_HOURS, PREFIX_PATTERN
+
+
+def options(pairs) -> list:
+    """Choices for a SelectField from (value, label) pairs, in this WTForms' own terms."""
+    if SelectChoice is None:
+        return list(pairs)
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class EmptyForm(FlaskForm):
+    """A one-button POST: the CSRF token is all it carries."""
+
+
+def _optional_id(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CategoryForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    description = StringField("Description", validators=[Optional(), Length(max=255)])
+    default_team_id = SelectField("Default team", coerce=_optional_id, validators=[Optional()],
+                                  description="New tickets in this category go to this team.")
+    position = IntegerField("Order", default=0,
+                            validators=[Optional(), NumberRange(min=0, max=9999)],
+                            description="Lower numbers are listed first.")
+    active = BooleanField("Active (offered on the new-ticket form)", default=True)
+
+
+class TeamForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=80)])
+    description = StringField("Description", validators=[Optional(), Length(max=255)])
+
+
+class MembersForm(FlaskForm):
+    members = MultiCheckboxField("Members", coerce=int)
+
+
+class AgentTeamsForm(FlaskForm):
+    teams = MultiCheckboxField("Teams", coerce=int)
+
+
+class FaqForm(FlaskForm):
+    question = StringField("Question", validators=[DataRequired(), Length(max=300)])
+    answer = TextAreaField("Answer", validators=[DataRequired(), Length(max=20000)])
+    category_id = SelectField("Category", coerce=_optional_id, validators=[Optional()])
+    position = IntegerField("Order", default=0,
+                            validators=[Optional(), NumberRange(min=0, max=9999)],
+                            description="Lower numbers are listed first.")
+    published = BooleanField("Published (shown on the public FAQ)", default=True)
+
+
+class CannedReplyForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=120)])
+    body = TextAreaField("Text", validators=[DataRequired(), Length(max=20000)])
+
+
+def _hours(label: str):
+    return IntegerField(label, validators=[
+        InputRequired(message="Enter a number of hours."),
+        NumberRange(min=1, max=MAX_SLA_HOURS, message=f"Use 1 to {MAX_SLA_HOURS} hours.")])
+
+
+class SlaForm(FlaskForm):
+    """One pair of fields per priority: <priority>_first_response, <priority>_resolution."""
+
+    def targets(self) -> dict[str, tuple[int, int]]:
+        return {p.value: (self[f"{p.value}_first_response"].data,
+                          self[f"{p.value}_resolution"].data) for p in Priority}
+
+    def rows(self):
+        return [(p, self[f"{p.value}_first_response"], self[f"{p.value}_resolution"])
+                for p in Priority]
+
+
+for _priority in Priority:
+    _name = _priority.value.title()
+    setattr(SlaForm, f"{_priority.value}_first_response",
+            _hours(f"{_name}: first response (hours)"))
+    setattr(SlaForm, f"{_priority.value}_resolution", _hours(f"{_name}: resolution (hours)"))
+
+
+class SettingsForm(FlaskForm):
+    ticket_prefix = StringField("Ticket number prefix", validators=[
+        DataRequired(), Regexp(PREFIX_PATTERN.pattern + "$",
+                               message="Use 1 to 12 letters, digits, - or _, e.g. TKT-.")],
+        description="Used for new tickets only, e.g. TKT- gives TKT-000042.")
+    autoclose_days = IntegerField("Auto-close resolved tickets after (days)", validators=[
+        InputRequired(message="Enter a number of days (0 turns auto-close off)."),
+        NumberRange(min=0, max=MAX_AUTOCLOSE_DAYS,
+                    message=f"Use 0 (off) to {MAX_AUTOCLOSE_DAYS} days.")],
+        description="0 turns auto-close off.")
+
+
+class CustomerSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", validators=[Optional(), Length(max=100)],
+                    description="Name or e-mail address")
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    actor = StringField("Actor", validators=[Optional(), Length(max=254)],
+                        description="Name or e-mail; “system” for automatic changes")
+    action = StringField("Action", validators=[Optional(), Length(max=40)])
+    ticket = StringField("Ticket", validators=[Optional(), Length(max=32)])
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date is before the start date.")
+
+
+class DeleteTicketForm(FlaskForm):
+    reason = StringField("Reason", validators=[Optional(), Length(max=500)],
+                         description="Kept in the audit log with the deletion.")

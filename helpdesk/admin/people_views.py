@@ -1,0 +1,111 @@
+"""Agents (applications, suspensions, promotions, teams) and customer accounts."""
+from flask import render_template, request
+from flask_login import current_user
+
+from ..extensions import db
+from ..services import people, reference
+from ..services.errors import DomainError
+from . import bp
+from .forms import AgentTeamsForm, CustomerSearchForm, EmptyForm, options
+from .handling import abort_for, admin_url, edit_page, one_button, posted_form
+
+PAGE_SIZE = 50
+
+
+def _person(user_id: int):
+    try:
+        return people.get_user(user_id)
+    except DomainError as error:
+        abort_for(error)
+
+
+def _back_to(endpoint: str) -> str:
+    """The list page the action came from, with its search and page kept."""
+    keep = {k: v for k, v in request.args.items() if k in ("q", "page") and v}
+    return admin_url(endpoint, **keep)
+
+
+# --- agents ------------------------------------------------------------------------------
+
+@bp.get("/agents")
+def agents():
+    page = db.paginate(people.staff_query(), per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/agents.html", pending=people.pending_agents(), page=page,
+                           form=EmptyForm())
+
+
+AGENT_DECISIONS = {
+    "approve": (people.approve_agent, "{name} is approved and can now work the queue."),
+    "reject": (people.reject_agent, "{name}'s application is rejected."),
+    "suspend": (people.suspend_agent, "{name} is suspended and signed out."),
+    "reactivate": (people.reactivate_agent, "{name} is active again."),
+    "promote": (people.promote_to_admin, "{name} is now an admin."),
+}
+
+
+def _agent_decision(decision: str, user_id: int):
+    user = _person(user_id)
+    decide, done = AGENT_DECISIONS[decision]
+    return one_button(lambda: decide(current_user, user), done=done.format(name=user.name),
+                      back=_back_to("agents"))
+
+
+@bp.post("/agents/<int:user_id>/approve")
+def approve_agent(user_id: int):
+    return _agent_decision("approve", user_id)
+
+
+@bp.post("/agents/<int:user_id>/reject")
+def reject_agent(user_id: int):
+    return _agent_decision("reject", user_id)
+
+
+@bp.post("/agents/<int:user_id>/suspend")
+def suspend_agent(user_id: int):
+    return _agent_decision("suspend", user_id)
+
+
+@bp.post("/agents/<int:user_id>/reactivate")
+def reactivate_agent(user_id: int):
+    return _agent_decision("reactivate", user_id)
+
+
+@bp.post("/agents/<int:user_id>/promote")
+def promote_agent(user_id: int):
+    return _agent_decision("promote", user_id)
+
+
+@bp.route("/agents/<int:user_id>/teams", methods=["GET", "POST"])
+def agent_teams(user_id: int):
+    user = _person(user_id)
+    form = AgentTeamsForm(posted_form(), teams=[t.id for t in user.teams])
+    form.teams.choices = options((t.id, t.name) for t in reference.teams())
+    return edit_page(form, lambda: people.set_agent_teams(current_user, user, form.teams.data),
+                     done=f"{user.name}'s teams are saved.", back=admin_url("agents"),
+                     title=f"Teams of {user.name}", submit_label="Save teams")
+
+
+# --- customers ---------------------------------------------------------------------------
+
+@bp.get("/customers")
+def customers():
+    search = CustomerSearchForm(request.args)
+    term = search.q.data if search.validate() else None
+    page = db.paginate(people.customers_query(term), per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/customers.html", search=search, page=page,
+                           form=EmptyForm())
+
+
+@bp.post("/customers/<int:user_id>/deactivate")
+def deactivate_customer(user_id: int):
+    user = _person(user_id)
+    return one_button(lambda: people.deactivate_customer(current_user, user),
+                      done=f"{user.name} is deactivated and signed out.",
+                      back=_back_to("customers"))
+
+
+@bp.post("/customers/<int:user_id>/reactivate")
+def reactivate_customer(user_id: int):
+    user = _person(user_id)
+    return one_button(lambda: people.reactivate_customer(current_user, user),
+                      done=f"{user.name} can sign in again.", back=_back_to("customers"))

@@ -1,0 +1,29 @@
+"""SLA targets per priority and the installation's settings."""
+from flask_login import current_user
+
+from ..services import numbering, reference
+from . import bp
+from .forms import SettingsForm, SlaForm
+from .handling import admin_url, edit_page
+
+
+@bp.route("/sla", methods=["GET", "POST"])
+def sla():
+    current = reference.sla_targets()
+    form = SlaForm(data={f"{p.value}_{kind}": hours[i] for p, hours in current.items()
+                         for i, kind in enumerate(("first_response", "resolution"))})
+    return edit_page(form, lambda: reference.save_sla_targets(current_user, form.targets()),
+                     done="SLA targets are saved. They apply to tickets opened from now on.",
+                     back=admin_url("sla"), title="SLA targets", template="admin/sla.html")
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    form = SettingsForm(data={"ticket_prefix": numbering.ticket_prefix(),
+                              "autoclose_days": reference.autoclose_days()})
+
+    def save():
+        reference.save_settings(current_user, ticket_prefix=form.ticket_prefix.data,
+                                autoclose_days=form.autoclose_days.data)
+    return edit_page(form, save, done="Settings are saved.", back=admin_url("settings"),
+                     title="Settings")

@@ -1,0 +1,152 @@
+"""Forms of the queue and the workspace. They check input; they never touch the database
+(choices that come from data are filled in by the views)."""
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    HiddenField,
+    MultipleFileField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+try:
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # WTForms < 3.3 takes (value, label) tuples and {group: [...]} dicts
+    SelectChoice = None
+
+from ..models import STATUS_LABELS, Priority, Status
+from ..services.queue import SORTS, QueueFilters
+
+
+def choices(pairs, optgroup: str | None = None) -> list:
+    """SelectField choices from (value, label) pairs, in this WTForms' own terms."""
+    if SelectChoice is None:
+        return list(pairs)
+    return [SelectChoice(str(value), label, optgroup=optgroup) for value, label in pairs]
+
+
+def grouped_choices(first: tuple[str, str], groups: dict[str, list]) -> list | dict:
+    """A first option, then <optgroup>s."""
+    if SelectChoice is None:
+        return {"": [first], **groups}
+    flat = choices([first])
+    for name, pairs in groups.items():
+        flat += choices(pairs, optgroup=name)
+    return flat
+
+
+STATUS_PAIRS = [(s.value, STATUS_LABELS[s]) for s in Status]
+PRIORITY_PAIRS = [(p.value, p.value.capitalize()) for p in reversed(Priority)]
+ANY = ("", "Any")
+
+
+def _id_or_none(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+class QueueFilterForm(FlaskForm):
+    """The queue's filters: a GET form, so every view of the queue is a bookmarkable URL.
+    `filtered` tells a submitted form (where an unticked "Open only" means all tickets)
+    from a bare link (where open only is the default)."""
+    class Meta:
+        csrf = False
+
+    q = SearchField("Search", validators=[Optional(), Length(max=200)],
+                    description="Number, subject, text, requester name or e-mail")
+    status = SelectField("Status", choices=choices([ANY, *STATUS_PAIRS]), validators=[Optional()])
+    priority = SelectField("Priority", choices=choices([ANY, *PRIORITY_PAIRS]),
+                           validators=[Optional()])
+    category = SelectField("Category", choices=choices([ANY]), validators=[Optional()])
+    team = SelectField("Team", choices=choices([ANY]), validators=[Optional()])
+    assignee = SelectField("Assignee", choices=choices([ANY]), validators=[Optional()])
+    created_from = DateField("Created from", validators=[Optional()])
+    created_to = DateField("Created to", validators=[Optional()])
+    sort = SelectField("Sort by", choices=choices(SORTS.items()), default="activity",
+                       validators=[Optional()])
+    mine = BooleanField("Mine")
+    unassigned = BooleanField("Unassigned")
+    overdue = BooleanField("Overdue")
+    open_only = BooleanField("Open only", default=True)
+    filtered = HiddenField(default="1")
+
+    def validate_created_to(self, field):
+        if field.data and self.created_from.data and field.data < self.created_from.data:
+            raise ValidationError("Pick a date on or after the 'Created from' date.")
+
+    def prepare(self, formdata) -> None:
+        """A bare link (no `filtered`) keeps the default: open tickets only."""
+        if "filtered" not in formdata:
+            self.open_only.data = True
+        self.filtered.data = "1"
+
+    def filters(self) -> QueueFilters:
+        return QueueFilters(
+            status=self.status.data or None, priority=self.priority.data or None,
+            category_id=_id_or_none(self.category.data), team_id=_id_or_none(self.team.data),
+            assignee_id=_id_or_none(self.assignee.data), mine=bool(self.mine.data),
+            unassigned=bool(self.unassigned.data), overdue=bool(self.overdue.data),
+            open_only=bool(self.open_only.data), created_from=self.created_from.data,
+            created_to=self.created_to.data, search=(self.q.data or "").strip(),
+            sort=self.sort.data if self.sort.data in SORTS else "activity")
+
+
+class BulkForm(FlaskForm):
+    """Bulk actions over the ticked rows: one select of "kind:value" actions."""
+    ticket_ids = SelectMultipleField("Tickets", coerce=int, validate_choice=False,
+                                     validators=[DataRequired("Tick at least one ticket.")])
+    bulk_action = SelectField("Bulk action", validate_choice=False,
+                              validators=[DataRequired("Choose what to do.")])
+    next = HiddenField()
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField("Message", validators=[DataRequired("Write a message."),
+                                                Length(max=20000)])
+    attachments = MultipleFileField("Attachments")
+    internal = BooleanField("Internal note",
+                            description="Only agents and admins see internal notes.")
+
+
+class StatusForm(FlaskForm):
+    # The workflow (services), not the form, decides which targets are allowed.
+    status = SelectField("Status", validate_choice=False, validators=[DataRequired()])
+
+
+class PriorityForm(FlaskForm):
+    priority = SelectField("Priority", choices=choices(PRIORITY_PAIRS), validate_choice=False,
+                           validators=[DataRequired()])
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField("Assignee", validate_choice=False, validators=[Optional()])
+
+
+class ActionForm(FlaskForm):
+    """One-button POSTs (Take): only the CSRF token."""
+
+
+class EscalateForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=[
+        DataRequired("Say why this ticket needs escalating."), Length(max=2000)],
+        render_kw={"rows": 3})
+
+
+class DetailsForm(FlaskForm):
+    team = SelectField("Team", validate_choice=False, validators=[Optional()])
+    category = SelectField("Category", validate_choice=False, validators=[Optional()])
+    due_at = DateTimeLocalField("Due date", format="%Y-%m-%dT%H:%M",
+                                validators=[Optional()],
+                                description="UTC. Leave empty to use the SLA target.")
+    tags = StringField("Tags", validators=[Optional(), Length(max=500)],
+                       description="Comma-separated, e.g. refund, carrier")
+    estimated_hours = DecimalField("Estimated hours", places=2, validators=[
+        Optional(), NumberRange(min=0, max=10000, message="Use 0 to 10,000 hours.")])
+    actual_hours = DecimalField("Actual hours", places=2, validators=[
+        Optional(), NumberRange(min=0, max=10000, message="Use 0 to 10,000 hours.")])

@@ -1,0 +1,61 @@
+"""Portal forms: they check the shape of the input and never touch the database.
+Category choices are handed in by the view (from services.portal)."""
+from flask_wtf import FlaskForm
+from wtforms import (
+    HiddenField,
+    MultipleFileField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+try:
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # WTForms < 3.3 takes (value, label) tuples
+    def SelectChoice(value, label):  # noqa: N802
+        return (value, label)
+
+RATING_MESSAGE = "Choose a rating from 1 to 5."
+ATTACHMENTS_HELP = "Photos, PDFs, Office or text files. Choose several at once if you like."
+
+
+def optional_int(value):
+    """Select value -> int, with the blank choice as None."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class NewTicketForm(FlaskForm):
+    subject = StringField("Subject", validators=[
+        DataRequired(message="Give your ticket a subject."), Length(max=200)])
+    description = TextAreaField("Description", validators=[
+        DataRequired(message="Tell us what happened."), Length(max=20000)])
+    # The service refuses a category that is not (or no longer) active.
+    category = SelectField("Category", coerce=optional_int, validators=[Optional()],
+                           validate_choice=False)
+    order_reference = StringField("Order reference", validators=[Optional(), Length(max=100)],
+                                  description="The order or delivery number, if there is one.")
+    attachments = MultipleFileField("Attachments", description=ATTACHMENTS_HELP)
+    follow_up = HiddenField()
+
+    def set_categories(self, choices) -> None:
+        self.category.choices = [SelectChoice(value, label)
+                                 for value, label in [("", "Not sure"), *choices]]
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField("Message", validators=[
+        DataRequired(message="Write a message."), Length(max=20000)])
+    attachments = MultipleFileField("Attachments", description=ATTACHMENTS_HELP)
+
+
+class FeedbackForm(FlaskForm):
+    rating = SelectField("Rating", coerce=optional_int, validate_choice=False, choices=[
+        SelectChoice(value, label) for value, label in (
+            ("", "Choose…"), (5, "5 – Excellent"), (4, "4 – Good"), (3, "3 – Okay"),
+            (2, "2 – Poor"), (1, "1 – Very poor"))],
+        validators=[InputRequired(message=RATING_MESSAGE),
+                    NumberRange(min=1, max=5, message=RATING_MESSAGE)])
+    comment = TextAreaField("Comment", validators=[Optional(), Length(max=5000)])

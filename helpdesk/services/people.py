@@ -1,0 +1,206 @@
+"""Admin decisions about people: agent applications, suspensions, promotions, customer
+accounts and team membership. Each decision is one transaction with its audit event
+and a notification to the person it is about.
+
+Refusing or ending access also changes the session nonce, so every session of that
+person ends at its next request — and stays ended if access is later given back.
+"""
+from collections.abc import Iterable
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import AgentStatus, Role, Team, User
+from ..models.users import new_session_nonce
+from . import audit, notifications
+from .attachments import transaction
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .stats import escape_like
+
+PENDING_LIMIT = 200
+
+
+# --- reading -----------------------------------------------------------------------------
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such person.")
+    return user
+
+
+def pending_agents() -> list[User]:
+    """Applications waiting for a decision, oldest first."""
+    return list(db.session.scalars(
+        select(User).where(User.role == Role.AGENT, User.agent_status == AgentStatus.PENDING)
+        .order_by(User.created_at, User.id).limit(PENDING_LIMIT)))
+
+
+def staff_query():
+    """Agents past the application stage, and admins; teams loaded in one more query."""
+    return (select(User)
+            .where(or_(User.role == Role.ADMIN,
+                       (User.role == Role.AGENT) & (User.agent_status != AgentStatus.PENDING)))
+            .options(selectinload(User.teams))
+            .order_by(User.role, User.name, User.id))
+
+
+def customers_query(search: str | None = None):
+    """Customers, optionally matching a name or e-mail fragment."""
+    query = select(User).where(User.role == Role.CUSTOMER).order_by(User.name, User.id)
+    term = (search or "").strip().lower()
+    if term:
+        like = f"%{escape_like(term)}%"
+        query = query.where(or_(func.lower(User.name).like(like, escape="\\"),
+                                User.email.like(like, escape="\\")))
+    return query
+
+
+# --- agent decisions ---------------------------------------------------------------------
+
+def _agent(user: User, *allowed: AgentStatus, verb: str) -> None:
+    if user.role != Role.AGENT:
+        raise InvalidInput(f"Only agent accounts can be {verb}.")
+    if user.agent_status not in allowed:
+        raise Conflict(f"{user.name} cannot be {verb}: the account is "
+                       f"{user.agent_status or 'not an agent account'}.")
+
+
+def _decide(admin: User, user: User, *, status: AgentStatus, action: str, text: str,
+            end_sessions: bool = False) -> None:
+    if not admin.is_admin:
+        raise Forbidden("Only admins decide on agent accounts.")
+    if admin.id == user.id:
+        raise Forbidden("You cannot change your own account here.")
+    with transaction():
+        old = user.agent_status
+        user.agent_status = status
+        if end_sessions:
+            user.session_nonce = new_session_nonce()
+        audit.record(None, admin, action, field="agent_status", old=old, new=status,
+                     subject_user=user)
+        notifications.notify([user], None, action, text, actor=admin)
+
+
+def approve_agent(admin: User, user: User) -> None:
+    """A pending (or earlier rejected) applicant becomes an approved agent."""
+    _agent(user, AgentStatus.PENDING, AgentStatus.REJECTED, verb="approved")
+    _decide(admin, user, status=AgentStatus.APPROVED, action="agent_approved",
+            text="Your agent account is approved. You can now work the queue.")
+
+
+def reject_agent(admin: User, user: User) -> None:
+    _agent(user, AgentStatus.PENDING, verb="rejected")
+    _decide(admin, user, status=AgentStatus.REJECTED, action="agent_rejected",
+            text="Your application for an agent account was not approved.",
+            end_sessions=True)
+
+
+def suspend_agent(admin: User, user: User) -> None:
+    """The agent loses the queue at once: every session ends at its next request."""
+    _agent(user, AgentStatus.APPROVED, verb="suspended")
+    _decide(admin, user, status=AgentStatus.SUSPENDED, action="agent_suspended",
+            text="Your agent account is suspended.", end_sessions=True)
+
+
+def reactivate_agent(admin: User, user: User) -> None:
+    _agent(user, AgentStatus.SUSPENDED, verb="reactivated")
+    _decide(admin, user, status=AgentStatus.APPROVED, action="agent_reactivated",
+            text="Your agent account is active again.")
+
+
+def promote_to_admin(admin: User, user: User) -> None:
+    """An approved agent becomes an admin (keeps their teams and tickets)."""
+    _agent(user, AgentStatus.APPROVED, verb="promoted")
+    if not admin.is_admin or admin.id == user.id:
+        raise Forbidden("Only admins promote agents.")
+    with transaction():
+        user.role = Role.ADMIN
+        user.agent_status = None
+        audit.record(None, admin, "promoted_to_admin", field="role", old=Role.AGENT,
+                     new=Role.ADMIN, subject_user=user)
+        notifications.notify([user], None, "promoted_to_admin",
+                             "You are now an admin of this helpdesk.", actor=admin)
+
+
+# --- customers ---------------------------------------------------------------------------
+
+def _customer_account(admin: User, user: User, *, active: bool) -> None:
+    if not admin.is_admin:
+        raise Forbidden("Only admins manage customer accounts.")
+    if user.role != Role.CUSTOMER:
+        raise InvalidInput("That is not a customer account.")
+    if user.active == active:
+        raise Conflict(f"{user.name} is already {'active' if active else 'deactivated'}.")
+    with transaction():
+        user.active = active
+        if not active:
+            user.session_nonce = new_session_nonce()
+        action = "customer_reactivated" if active else "customer_deactivated"
+        audit.record(None, admin, action, field="active", old=not active, new=active,
+                     subject_user=user)
+
+
+def deactivate_customer(admin: User, user: User) -> None:
+    """The customer can no longer sign in; a session in use ends at its next request."""
+    _customer_account(admin, user, active=False)
+
+
+def reactivate_customer(admin: User, user: User) -> None:
+    _customer_account(admin, user, active=True)
+
+
+# --- teams -------------------------------------------------------------------------------
+
+def team_candidates() -> list[User]:
+    """Who can be in a team: approved agents and admins."""
+    return list(db.session.scalars(
+        select(User).where(User.active, or_(User.role == Role.ADMIN,
+                                            User.agent_status == AgentStatus.APPROVED))
+        .order_by(User.name)))
+
+
+def _pick(ids: Iterable, allowed: Iterable, field: str) -> list:
+    wanted = {int(i) for i in ids}
+    by_id = {row.id: row for row in allowed}
+    if not wanted <= by_id.keys():
+        raise InvalidInput("Choose from the listed options.", field=field)
+    return [by_id[i] for i in sorted(wanted)]
+
+
+def set_agent_teams(admin: User, user: User, team_ids: Iterable[int]) -> None:
+    """The teams one agent or admin belongs to."""
+    if not admin.is_admin:
+        raise Forbidden("Only admins manage teams.")
+    if not user.is_staff:
+        raise InvalidInput("Only approved agents and admins can join teams.", field="teams")
+    teams = _pick(team_ids, db.session.scalars(select(Team)), "teams")
+    old = sorted(t.name for t in user.teams)
+    new = sorted(t.name for t in teams)
+    if old == new:
+        return
+    with transaction():
+        user.teams = teams
+        audit.record(None, admin, "teams_changed", field="teams", old=", ".join(old),
+                     new=", ".join(new), subject_user=user)
+        notifications.notify([user], None, "teams_changed",
+                             f"Your teams: {', '.join(new) or 'none'}.", actor=admin)
+
+
+def set_team_members(admin: User, team: Team, user_ids: Iterable[int]) -> None:
+    """The members of one team (approved agents and admins only)."""
+    if not admin.is_admin:
+        raise Forbidden("Only admins manage teams.")
+    members = _pick(user_ids, team_candidates(), "members")
+    old = {u.id for u in team.members}
+    new = {u.id for u in members}
+    if old == new:
+        return
+    with transaction():
+        team.members = members
+        audit.record(None, admin, "team_members_changed", field="members",
+                     old=len(old), new=len(new), note=team.name)
+        joined = [u for u in members if u.id not in old]
+        notifications.notify(joined, None, "teams_changed",
+                             f"You were added to the team {team.name}.", actor=admin)

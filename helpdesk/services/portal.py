@@ -1,0 +1,179 @@
+"""The customer's side of tickets: their own list, search, the ticket page, follow-ups.
+
+Every query starts from `permissions.visible_tickets`, so a customer can only ever
+reach their own tickets; messages and files come through loaders that drop internal
+notes in the query.
+"""
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from .. import permissions
+from ..extensions import db
+from ..models import (
+    OPEN_STATUSES,
+    Attachment,
+    Category,
+    Message,
+    Status,
+    Ticket,
+    User,
+    utcnow,
+)
+from . import notifications, tickets
+from .attachments import Upload
+from .errors import InvalidTransition, NotFound
+from .workflow import Way, next_status
+
+# The status filter of "My tickets": name -> statuses (None: every status).
+STATUS_FILTERS: dict[str, tuple[Status, ...] | None] = {
+    "open": OPEN_STATUSES,
+    "resolved": (Status.RESOLVED,),
+    "closed": (Status.CLOSED,),
+    "all": None,
+}
+DEFAULT_STATUS_FILTER = "all"
+SEARCH_MAX = 100
+
+
+# --- my tickets ------------------------------------------------------------------------
+
+def like_pattern(text: str) -> str:
+    """`%text%` for LIKE, with the user's own % and _ taken literally (escape: \\)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def my_tickets(customer: User, *, status: str = DEFAULT_STATUS_FILTER, q: str = ""):
+    """A SELECT of the customer's own tickets, newest activity first, categories loaded.
+
+    `q` matches the number, subject, description, order reference and the *public*
+    messages; internal notes are never searched for a customer."""
+    query = (permissions.visible_tickets(customer)
+             .options(selectinload(Ticket.category))
+             .order_by(Ticket.last_activity_at.desc(), Ticket.id.desc()))
+    statuses = STATUS_FILTERS.get(status, STATUS_FILTERS[DEFAULT_STATUS_FILTER])
+    if statuses is not None:
+        query = query.where(Ticket.status.in_([str(s) for s in statuses]))
+    q = (q or "").strip()[:SEARCH_MAX]
+    for word in q.split():
+        pattern = like_pattern(word)
+        in_public_messages = exists().where(
+            Message.ticket_id == Ticket.id, Message.is_internal.is_(False),
+            Message.body.ilike(pattern, escape="\\"))
+        query = query.where(or_(
+            Ticket.number.ilike(pattern, escape="\\"),
+            Ticket.subject.ilike(pattern, escape="\\"),
+            Ticket.description.ilike(pattern, escape="\\"),
+            Ticket.order_reference.ilike(pattern, escape="\\"),
+            in_public_messages))
+    return query
+
+
+def has_unseen_reply(ticket: Ticket) -> bool:
+    """An agent replied publicly since the customer last opened the ticket."""
+    if ticket.last_agent_reply_at is None:
+        return False
+    return (ticket.requester_seen_at is None
+            or ticket.last_agent_reply_at > ticket.requester_seen_at)
+
+
+# --- the ticket page -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TicketPage:
+    """What the customer's ticket page shows and offers, decided here, not in Jinja."""
+    messages: list[Message]
+    files: list[Attachment]
+    can_reply: bool
+    can_rate: bool
+    can_confirm: bool
+    can_withdraw: bool
+
+
+def ticket_page(customer: User, ticket: Ticket) -> TicketPage:
+    return TicketPage(
+        messages=tickets.thread(customer, ticket),
+        files=ticket_files(customer, ticket),
+        can_reply=ticket.status != Status.CLOSED,
+        can_rate=tickets.can_rate(ticket, customer),
+        can_confirm=next_status(ticket.status, Way.CONFIRM) is not None,
+        can_withdraw=next_status(ticket.status, Way.WITHDRAW) is not None,
+    )
+
+
+def ticket_files(viewer: User, ticket: Ticket) -> list[Attachment]:
+    """Files attached when the ticket was opened (no message): public, like the
+    description. Checked against the viewer all the same."""
+    if not permissions.can_view_ticket(viewer, ticket):
+        return []
+    query = (select(Attachment)
+             .where(Attachment.ticket_id == ticket.id, Attachment.message_id.is_(None))
+             .order_by(Attachment.id))
+    return list(db.session.scalars(query))
+
+
+def mark_seen(customer: User, ticket: Ticket) -> None:
+    """The customer opened their ticket: no more "new reply" marker, and its
+    notifications are read. `updated_at` is left alone: looking is not a change."""
+    if ticket.requester_id != customer.id:
+        return
+    now = utcnow()
+    db.session.execute(update(Ticket).where(Ticket.id == ticket.id).values(
+        requester_seen_at=now, updated_at=Ticket.updated_at))
+    notifications.mark_ticket_read(customer, ticket)
+    db.session.commit()
+
+
+# --- new tickets -----------------------------------------------------------------------
+
+def category_choices() -> list[tuple[int, str]]:
+    """The admin-managed categories a customer may choose (active only), in order."""
+    rows = db.session.execute(select(Category.id, Category.name)
+                              .where(Category.active.is_(True))
+                              .order_by(Category.position, Category.name))
+    return [(row.id, row.name) for row in rows]
+
+
+def follow_up_parent(customer: User, number: str | None) -> Ticket | None:
+    """The customer's own closed ticket a new one follows up on (None: no follow-up).
+    Someone else's ticket is "not found"; an unclosed one takes a reply instead."""
+    number = (number or "").strip()
+    if not number:
+        return None
+    parent = db.session.scalar(select(Ticket).where(Ticket.number == number,
+                                                    Ticket.requester_id == customer.id))
+    if parent is None:
+        raise NotFound("Ticket not found.")
+    if parent.status != Status.CLOSED:
+        raise InvalidTransition(f"{parent.number} is still open: reply on it instead of "
+                                "opening a follow-up.")
+    return parent
+
+
+def follow_up_defaults(parent: Ticket) -> dict:
+    """What the new-ticket form starts with when it follows up on `parent`."""
+    subject = f"Follow-up to {parent.number}: {parent.subject}"
+    if len(subject) > 200:
+        subject = subject[:199].rstrip() + "…"
+    return {
+        "subject": subject,
+        "description": f"This follows up on {parent.number} ({parent.subject}).\n\n",
+        "category": parent.category_id if parent.category and parent.category.active
+        else None,
+        "order_reference": parent.order_reference,
+        "follow_up": parent.number,
+    }
+
+
+def open_ticket(customer: User, *, subject: str, description: str,
+                category_id: int | None = None, order_reference: str | None = None,
+                files: Sequence[Upload] = (), follow_up: str | None = None) -> Ticket:
+    """A customer opens a ticket, possibly as a follow-up to one of their closed ones."""
+    parent = follow_up_parent(customer, follow_up)
+    return tickets.create_ticket(
+        requester=customer, created_by=customer, subject=subject, description=description,
+        category_id=category_id, order_reference=order_reference, files=files,
+        parent=parent)

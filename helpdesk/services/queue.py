@@ -1,0 +1,212 @@
+"""The agent queue: filters → SQL, sort orders, one page of rows, the side-link counts.
+
+Everything is decided in the database on indexed columns: the filters below map to the
+indexes on `tickets` (status, priority, category_id, team_id, assignee_id, created_at,
+due_at, last_activity_at and the composite ones), free text goes through
+services.search, and "overdue" is a SQL expression, never a Python loop. A page loads its
+rows and their requesters and assignees in a fixed number of statements.
+"""
+import math
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import Select, and_, func, literal_column, select
+from sqlalchemy.orm import joinedload
+
+from .. import permissions
+from ..extensions import db
+from ..models import OPEN_STATUSES, Priority, Status, Ticket, User, utcnow
+from . import numbering, search
+
+SORTS = {
+    "activity": "Last activity",
+    "created": "Newest first",
+    "priority": "Priority",
+    "due": "Due date",
+}
+PRIORITY_RANK = literal_column(search.PRIORITY_RANK_SQL.replace(
+    "CASE priority", "CASE tickets.priority"))
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the person asked for, already checked (see agent.forms.QueueFilterForm)."""
+    status: str | None = None
+    priority: str | None = None
+    category_id: int | None = None
+    team_id: int | None = None
+    assignee_id: int | None = None
+    mine: bool = False
+    unassigned: bool = False
+    overdue: bool = False
+    open_only: bool = True          # ignored when a status is chosen
+    created_from: date | None = None
+    created_to: date | None = None
+    search: str = ""
+    sort: str = "activity"
+
+    def with_(self, **changes) -> "QueueFilters":
+        return replace(self, **changes)
+
+
+@dataclass
+class QueuePage:
+    """One page of the queue; quacks like Flask-SQLAlchemy's Pagination for the macro."""
+    rows: list[tuple[Ticket, bool]]  # (ticket, overdue)
+    page: int
+    per_page: int
+    total: int
+    pages: int = field(init=False)
+
+    def __post_init__(self):
+        self.pages = max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    @property
+    def first_row(self) -> int:
+        return 0 if not self.total else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last_row(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+
+def overdue_condition(now: datetime):
+    """Due date passed and not resolved or closed."""
+    return and_(Ticket.due_at < now, Ticket.status.in_(OPEN_STATUSES))
+
+
+def conditions(viewer: User, filters: QueueFilters, now: datetime | None = None) -> list:
+    """The WHERE clauses for these filters (each on an indexed column)."""
+    now = now or utcnow()
+    where = []
+    if filters.status:
+        where.append(Ticket.status == Status(filters.status))
+    elif filters.open_only or filters.overdue:
+        where.append(Ticket.status.in_(OPEN_STATUSES))
+    if filters.priority:
+        where.append(Ticket.priority == Priority(filters.priority))
+    if filters.category_id:
+        where.append(Ticket.category_id == filters.category_id)
+    if filters.team_id:
+        where.append(Ticket.team_id == filters.team_id)
+    if filters.assignee_id:
+        where.append(Ticket.assignee_id == filters.assignee_id)
+    if filters.mine:
+        where.append(Ticket.assignee_id == viewer.id)
+    if filters.unassigned:
+        where.append(Ticket.assignee_id.is_(None))
+    if filters.overdue:
+        where.append(Ticket.due_at < now)
+    if filters.created_from:
+        where.append(Ticket.created_at >= datetime.combine(filters.created_from, time.min))
+    if filters.created_to:
+        where.append(Ticket.created_at < datetime.combine(filters.created_to, time.min)
+                     + timedelta(days=1))
+    if filters.search:
+        matched = search.ticket_search_condition(
+            filters.search, prefix=numbering.ticket_prefix(),
+            digits=current_app.config["TICKET_NUMBER_DIGITS"])
+        if matched is not None:
+            where.append(matched)
+    return where
+
+
+def order_by(sort: str) -> list:
+    """Each order is served by an index: last_activity_at, created_at, due_at, and
+    ix_tickets_priority_rank; the id makes pages stable when times tie."""
+    if sort == "created":
+        return [Ticket.created_at.desc(), Ticket.id.desc()]
+    if sort == "priority":
+        return [PRIORITY_RANK, Ticket.last_activity_at.desc(), Ticket.id.desc()]
+    if sort == "due":
+        return [Ticket.due_at.asc(), Ticket.id.asc()]
+    return [Ticket.last_activity_at.desc(), Ticket.id.desc()]
+
+
+def base_query(viewer: User, filters: QueueFilters, now: datetime | None = None,
+               where: list | None = None) -> Select:
+    """The tickets this person may see, filtered (no order, no columns chosen yet)."""
+    if where is None:
+        where = conditions(viewer, filters, now)
+    return permissions.visible_tickets(viewer).where(*where)
+
+
+def count(viewer: User, filters: QueueFilters, now: datetime | None = None,
+          where: list | None = None) -> int:
+    query = base_query(viewer, filters, now, where)
+    query = query.with_only_columns(func.count()).select_from(Ticket).order_by(None)
+    return db.session.scalar(query) or 0
+
+
+def queue_page(viewer: User, filters: QueueFilters, page: int = 1,
+               per_page: int | None = None) -> QueuePage:
+    """Two statements whatever the page size: the count, then the rows with their
+    requester and assignee joined in."""
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    now = utcnow()
+    where = conditions(viewer, filters, now)
+    total = count(viewer, filters, now, where)
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, page), pages)
+    query = (base_query(viewer, filters, now, where)
+             .add_columns(overdue_condition(now).label("overdue"))
+             .options(joinedload(Ticket.requester), joinedload(Ticket.assignee))
+             .order_by(*order_by(filters.sort))
+             .limit(per_page).offset((page - 1) * per_page))
+    rows = [(ticket, bool(overdue)) for ticket, overdue in db.session.execute(query)]
+    return QueuePage(rows=rows, page=page, per_page=per_page, total=total)
+
+
+def side_counts(viewer: User) -> dict[str, int]:
+    """Live counts for the side links, in one statement of four indexed counts:
+    open tickets that are mine, unassigned, overdue, and all open ones."""
+    now = utcnow()
+    is_open = Ticket.status.in_(OPEN_STATUSES)
+
+    def counted(*where):
+        return (select(func.count()).select_from(Ticket).where(is_open, *where)
+                .scalar_subquery())
+    row = db.session.execute(select(
+        counted(Ticket.assignee_id == viewer.id).label("mine"),
+        counted(Ticket.assignee_id.is_(None)).label("unassigned"),
+        counted(Ticket.due_at < now).label("overdue"),
+        counted().label("open"),
+    )).one()
+    return dict(row._mapping)
+
+
+# The side links: name → the filters they stand for (open only, as everywhere).
+SIDE_LINKS = {
+    "mine": ("Mine", {"mine": "1"}),
+    "unassigned": ("Unassigned", {"unassigned": "1"}),
+    "overdue": ("Overdue", {"overdue": "1"}),
+    "open": ("All open", {}),
+}
+
+
+def active_side_link(filters: QueueFilters) -> str | None:
+    """Which side link the current view is exactly (for aria-current)."""
+    plain = QueueFilters(sort=filters.sort)
+    for name, wanted in (("mine", plain.with_(mine=True)),
+                         ("unassigned", plain.with_(unassigned=True)),
+                         ("overdue", plain.with_(overdue=True)), ("open", plain)):
+        if filters == wanted:
+            return name
+    return None

@@ -1,0 +1,217 @@
+"""Free-text search over tickets: number, subject, description, message bodies and the
+requester's name and e-mail. One function (`ticket_search_condition`) for every caller,
+two engines behind it:
+
+- SQLite: three external-content FTS5 tables (tickets_fts, messages_fts, users_fts) kept
+  in sync by triggers, so bulk INSERTs (seed-demo) are indexed too.
+- PostgreSQL: GIN expression indexes over `to_tsvector('simple', ...)` of the same text.
+
+The query has the same shape on both: every word the person typed must match somewhere
+on the ticket (its own text, one of its messages, or its requester), as a prefix, so
+"crush" finds "crushed". Text is split on anything that is not a letter or a digit on
+both sides ("carla@example.com" is the words carla, example, com).
+
+The database objects are created by the migration `ticket_search` and, for databases
+built with `db.create_all()` (tests), by the `after_create` listener at the bottom. Both
+run the statements in `DDL`; the migration keeps its own frozen copy of them.
+"""
+import re
+
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    column,
+    event,
+    false,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    union,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..extensions import db
+from ..models import Message, Ticket, User
+
+MAX_WORDS = 8
+WORD = re.compile(r"[^\W_]+")
+
+# PostgreSQL: the indexed expressions. A query uses an expression index only when it
+# repeats the expression exactly, so the queries below are built from these strings.
+PG_TICKET_DOC = ("to_tsvector('simple'::regconfig, regexp_replace(number || ' ' || subject "
+                 "|| ' ' || description, '[^[:alnum:]]+', ' ', 'g'))")
+PG_MESSAGE_DOC = ("to_tsvector('simple'::regconfig, "
+                  "regexp_replace(body, '[^[:alnum:]]+', ' ', 'g'))")
+PG_USER_DOC = ("to_tsvector('simple'::regconfig, regexp_replace(name || ' ' || email, "
+               "'[^[:alnum:]]+', ' ', 'g'))")
+
+# The queue's priority sort (critical first); PostgreSQL and SQLite index it alike.
+PRIORITY_RANK_SQL = ("CASE priority WHEN 'critical' THEN 0 WHEN 'urgent' THEN 1 "
+                     "WHEN 'high' THEN 2 WHEN 'medium' THEN 3 WHEN 'low' THEN 4 ELSE 5 END")
+
+_FTS_TOKENIZER = "tokenize='unicode61 remove_diacritics 2'"
+
+
+def _sqlite_fts(source: str, columns: list[str]) -> list[str]:
+    """An external-content FTS5 table over `source` and the triggers that keep it true.
+    (Only the constant names above go into these statements.)"""
+    fts = f"{source}_fts"
+    cols = ", ".join(columns)
+    new = ", ".join(f"new.{c}" for c in columns)
+    old = ", ".join(f"old.{c}" for c in columns)
+    delete = f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old});"  # noqa: S608
+    insert = f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new});"  # noqa: S608
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({cols}, content='{source}', "
+        f"content_rowid='id', {_FTS_TOKENIZER})",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {source} BEGIN {insert} END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {source} BEGIN {delete} END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF {cols} ON {source} "
+        f"BEGIN {delete} {insert} END",
+        # Index what is already there (a migration on a filled database).
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",  # noqa: S608
+    ]
+
+
+DDL: dict[str, list[str]] = {
+    "sqlite": [
+        *_sqlite_fts("tickets", ["number", "subject", "description"]),
+        *_sqlite_fts("messages", ["body"]),
+        *_sqlite_fts("users", ["name", "email"]),
+        f"CREATE INDEX IF NOT EXISTS ix_tickets_priority_rank ON tickets "
+        f"(({PRIORITY_RANK_SQL}), last_activity_at DESC, id DESC)",
+    ],
+    "postgresql": [
+        f"CREATE INDEX IF NOT EXISTS ix_tickets_search ON tickets USING gin (({PG_TICKET_DOC}))",
+        f"CREATE INDEX IF NOT EXISTS ix_messages_search ON messages "
+        f"USING gin (({PG_MESSAGE_DOC}))",
+        f"CREATE INDEX IF NOT EXISTS ix_users_search ON users USING gin (({PG_USER_DOC}))",
+        f"CREATE INDEX IF NOT EXISTS ix_tickets_priority_rank ON tickets "
+        f"(({PRIORITY_RANK_SQL}), last_activity_at DESC, id DESC)",
+    ],
+}
+DROP: dict[str, list[str]] = {
+    "sqlite": [f"DROP TRIGGER IF EXISTS {t}_fts_{when}" for t in ("tickets", "messages", "users")
+               for when in ("ai", "ad", "au")]
+    + [f"DROP TABLE IF EXISTS {t}_fts" for t in ("tickets", "messages", "users")]
+    + ["DROP INDEX IF EXISTS ix_tickets_priority_rank"],
+    "postgresql": [f"DROP INDEX IF EXISTS {name}" for name in (
+        "ix_tickets_search", "ix_messages_search", "ix_users_search",
+        "ix_tickets_priority_rank")],
+}
+
+# Objects the models do not describe, so autogenerate must not try to drop them.
+SEARCH_TABLES = re.compile(r"^(tickets|messages|users)_fts(_(data|idx|docsize|config|content))?$")
+SEARCH_INDEXES = frozenset({"ix_tickets_search", "ix_messages_search", "ix_users_search",
+                            "ix_tickets_priority_rank"})
+
+
+def is_search_object(name: str | None, type_: str) -> bool:
+    """For migrations/env.py `include_object`: True for the objects this module owns."""
+    if name is None:
+        return False
+    if type_ == "table":
+        return bool(SEARCH_TABLES.match(name))
+    return type_ == "index" and name in SEARCH_INDEXES
+
+
+def create_search_objects(connection) -> None:
+    for statement in DDL.get(connection.dialect.name, []):
+        connection.exec_driver_sql(statement)
+
+
+def drop_search_objects(connection) -> None:
+    for statement in DROP.get(connection.dialect.name, []):
+        connection.exec_driver_sql(statement)
+
+
+# --- the query --------------------------------------------------------------------------
+
+def words(query: str | None) -> list[str]:
+    return WORD.findall((query or "").lower())[:MAX_WORDS]
+
+
+def number_candidates(query: str, prefix: str, digits: int) -> list[str]:
+    """What a typed ticket number could be: "TKT-000042", "tkt 42", "#42" and "42" all
+    mean TKT-000042 (for the prefix "TKT-")."""
+    letters = re.sub(r"[\W_]+", "", prefix)
+    typed_prefix = rf"(?:{re.escape(letters)}[\s#-]*)?" if letters else ""
+    pattern = rf"#?\s*{typed_prefix}(\d{{1,12}})"
+    match = re.fullmatch(pattern, (query or "").strip(), re.IGNORECASE)
+    if not match:
+        return []
+    return [f"{prefix}{int(match.group(1)):0{digits}d}"]
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _ids_matching_word(word: str, dialect: str) -> list:
+    """SELECTs of ticket ids where `word` (as a prefix) occurs in the ticket, one of its
+    messages or its requester: three index lookups, to be UNIONed."""
+    if dialect == "postgresql":
+        def matches(document: str):
+            tsquery = func.to_tsquery(literal_column("'simple'::regconfig"),
+                                      literal(f"{word}:*", String))
+            return literal_column(document).op("@@")(tsquery)
+        return [
+            select(Ticket.id).where(matches(PG_TICKET_DOC)),
+            select(Message.ticket_id).where(matches(PG_MESSAGE_DOC)),
+            select(Ticket.id).where(Ticket.requester_id.in_(
+                select(User.id).where(matches(PG_USER_DOC)))),
+        ]
+
+    def fts(name: str):
+        index = table(f"{name}_fts", column("rowid", Integer))
+        phrase = f'"{word}"*'  # `word` is letters and digits only: nothing to escape
+        return select(index.c.rowid).where(column(f"{name}_fts").match(phrase))
+    return [
+        fts("tickets"),
+        select(Message.ticket_id).where(Message.id.in_(fts("messages"))),
+        select(Ticket.id).where(Ticket.requester_id.in_(fts("users"))),
+    ]
+
+
+def ticket_search_condition(query: str | None, *, prefix: str = "TKT-",
+                            digits: int = 6) -> ColumnElement[bool] | None:
+    """A WHERE condition on `Ticket` for what someone typed in a search box, or None
+    when there is nothing to search for. Every word must match (AND), as a prefix."""
+    query = (query or "").strip()
+    if not query:
+        return None
+    numbers = number_candidates(query, prefix, digits)
+    if numbers and not query.isdigit():
+        # "TKT-000042" is a ticket number, not the words "tkt" (every ticket) and 42.
+        return Ticket.id.in_(select(Ticket.id).where(Ticket.number.in_(numbers)))
+    found = words(query)
+    if not found:
+        return false()
+    dialect = _dialect()
+    if numbers:  # bare digits: the ticket with that number, or the text
+        by_number = select(Ticket.id).where(Ticket.number.in_(numbers))
+        return Ticket.id.in_(union(by_number, *_ids_matching_word(found[0], dialect)))
+    conditions = [Ticket.id.in_(union(*_ids_matching_word(w, dialect))) for w in found]
+    return conditions[0] if len(conditions) == 1 else and_(*conditions)
+
+
+def _register() -> None:
+    """Build the search objects whenever `create_all` builds the schema (tests, first
+    runs without migrations); drop them before `drop_all`."""
+    if not event.contains(db.metadata, "after_create", _after_create):
+        event.listen(db.metadata, "after_create", _after_create)
+        event.listen(db.metadata, "before_drop", _before_drop)
+
+
+def _after_create(_metadata, connection, **_kw) -> None:
+    create_search_objects(connection)
+
+
+def _before_drop(_metadata, connection, **_kw) -> None:
+    drop_search_objects(connection)
+
+
+_register()
