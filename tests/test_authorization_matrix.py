@@ -1,0 +1,201 @@
+"""Who may call what: every endpoint of the app, as every kind of person.
+
+The test walks `app.url_map`; an endpoint (with its method) that is missing from
+EXPECTED fails the test, so a new route cannot ship without deciding who may use it.
+
+Outcomes: OK = got past authorization (2xx, a redirect that is not to sign-in, or a
+400/409 for the dummy form data); LOGIN = redirected to sign in; 403; 404.
+"""
+import pytest
+from conftest import PNG_BYTES, make_ticket, make_user, upload
+
+from helpdesk.extensions import db
+from helpdesk.models import AgentStatus, Attachment, Category, FaqEntry, Role, Team
+from helpdesk.services import assignment, tickets
+
+OK, LOGIN = "ok", "login"
+PERSONAS = ("anonymous", "owner", "other_customer", "pending_agent", "agent", "assignee",
+            "admin")
+
+
+def row(anonymous, owner, other_customer, pending_agent, agent, assignee, admin):
+    return dict(zip(PERSONAS, (anonymous, owner, other_customer, pending_agent, agent,
+                               assignee, admin), strict=True))
+
+
+EVERYONE = row(OK, OK, OK, OK, OK, OK, OK)
+SIGNED_IN = row(LOGIN, OK, OK, OK, OK, OK, OK)
+CUSTOMERS = row(LOGIN, OK, OK, 403, 403, 403, 403)
+OWN_TICKET = row(LOGIN, OK, 404, 403, 403, 403, 403)
+STAFF = row(LOGIN, 403, 403, 403, OK, OK, OK)
+STAFF_TICKET = row(LOGIN, 404, 404, 403, OK, OK, OK)  # customers may not probe numbers
+ASSIGNEE_WORK = row(LOGIN, 404, 404, 403, 403, OK, OK)
+ADMINS = row(LOGIN, 403, 403, 403, 403, 403, OK)
+# Visible to the ticket's customer (public file) and to staff.
+TICKET_FILE = row(LOGIN, OK, 404, 404, OK, OK, OK)
+
+EXPECTED = {
+    ("public.index", "GET"): EVERYONE,
+    ("public.faq", "GET"): EVERYONE,
+    ("public.faq_suggestions", "GET"): EVERYONE,
+    ("public.download", "GET"): TICKET_FILE,
+    ("public.notifications", "GET"): SIGNED_IN,
+    ("public.mark_notifications_read", "POST"): SIGNED_IN,
+    ("static", "GET"): EVERYONE,
+    ("auth.login", "GET"): EVERYONE,
+    ("auth.login", "POST"): EVERYONE,
+    ("auth.logout", "POST"): EVERYONE,
+    ("auth.register", "GET"): EVERYONE,
+    ("auth.register", "POST"): EVERYONE,
+    ("auth.register_agent", "GET"): EVERYONE,
+    ("auth.register_agent", "POST"): EVERYONE,
+    ("auth.pending", "GET"): SIGNED_IN,
+    ("auth.change_password", "GET"): SIGNED_IN,
+    ("auth.change_password", "POST"): SIGNED_IN,
+    ("portal.home", "GET"): CUSTOMERS,
+    ("portal.tickets", "GET"): CUSTOMERS,
+    ("portal.new_ticket", "GET"): CUSTOMERS,
+    ("portal.new_ticket", "POST"): CUSTOMERS,
+    ("portal.ticket", "GET"): OWN_TICKET,
+    ("portal.reply", "POST"): OWN_TICKET,
+    ("portal.feedback", "POST"): OWN_TICKET,
+    ("portal.confirm", "POST"): OWN_TICKET,
+    ("portal.withdraw", "POST"): OWN_TICKET,
+    ("agent.queue", "GET"): STAFF,
+    ("agent.bulk", "POST"): STAFF,
+    ("agent.export_csv", "GET"): ADMINS,
+    ("agent.ticket", "GET"): STAFF_TICKET,
+    ("agent.reply", "POST"): STAFF_TICKET,  # any agent may add an internal note
+    ("agent.take", "POST"): STAFF_TICKET,
+    ("agent.escalate", "POST"): STAFF_TICKET,
+    ("agent.change_status", "POST"): ASSIGNEE_WORK,
+    ("agent.change_priority", "POST"): ASSIGNEE_WORK,
+    ("agent.details", "POST"): ASSIGNEE_WORK,
+    ("agent.assign", "POST"): row(LOGIN, 404, 404, 403, 403, 403, OK),
+}
+ADMIN_ROUTES = (
+    ("agent_teams", "GET"), ("agent_teams", "POST"), ("agents", "GET"),
+    ("approve_agent", "POST"), ("audit_log", "GET"), ("canned_replies", "GET"),
+    ("categories", "GET"), ("customers", "GET"), ("dashboard", "GET"),
+    ("deactivate_customer", "POST"), ("delete_canned_reply", "POST"), ("delete_faq", "POST"),
+    ("delete_team", "POST"), ("delete_ticket", "GET"), ("delete_ticket", "POST"),
+    ("edit_canned_reply", "GET"), ("edit_canned_reply", "POST"), ("edit_category", "GET"),
+    ("edit_category", "POST"), ("edit_faq", "GET"), ("edit_faq", "POST"),
+    ("edit_team", "GET"), ("edit_team", "POST"), ("faq", "GET"), ("promote_agent", "POST"),
+    ("reactivate_agent", "POST"), ("reactivate_customer", "POST"), ("reject_agent", "POST"),
+    ("settings", "GET"), ("settings", "POST"), ("sla", "GET"), ("sla", "POST"),
+    ("suspend_agent", "POST"), ("team_members", "GET"), ("team_members", "POST"),
+    ("teams", "GET"),
+)
+EXPECTED.update({(f"admin.{name}", method): ADMINS for name, method in ADMIN_ROUTES})
+
+# The form data every POST carries: enough to get past CSRF-free validation somewhere,
+# harmless everywhere else. Authorization is decided before it matters.
+FORM = {"body": "Matrix check", "internal": "y", "status": "resolved", "priority": "high",
+        "reason": "Matrix check", "rating": "5", "comment": "fine", "subject": "Matrix",
+        "description": "Matrix", "name": "Matrix", "email": "matrix@example.com",
+        "password": "wrong-password", "current_password": "x", "new_password": "y",
+        "action": "priority", "ticket_ids": "1"}
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_endpoint_is_in_the_matrix(app):
+    missing = [(r.endpoint, m) for r, m in routes(app) if (r.endpoint, m) not in EXPECTED]
+    assert missing == []
+
+
+def _world(ticket_owner_password_user=None):
+    owner = make_user(Role.CUSTOMER, name="Owner")
+    other = make_user(Role.CUSTOMER, name="Other")
+    pending = make_user(Role.AGENT, agent_status=AgentStatus.PENDING, name="Pending")
+    agent = make_user(Role.AGENT, name="Agent")
+    assignee = make_user(Role.AGENT, name="Assignee")
+    admin = make_user(Role.ADMIN, name="Admin")
+    ticket = make_ticket(owner, files=[_file()])
+    assignment.take_ticket(ticket, assignee)
+    tickets.post_reply(ticket, assignee, "Public answer")
+    people = {"owner": owner, "other_customer": other, "pending_agent": pending,
+              "agent": agent, "assignee": assignee, "admin": admin}
+    return people, ticket
+
+
+def _file():
+    from werkzeug.datastructures import FileStorage
+    stream, name = upload("photo.png", PNG_BYTES)
+    return FileStorage(stream, filename=name)
+
+
+def _url_args(rule, people, ticket):
+    """Concrete values for the rule's URL parameters."""
+    values = {}
+    for arg in rule.arguments:
+        if arg == "number":
+            values[arg] = ticket.number
+        elif arg == "attachment_id":
+            values[arg] = db.session.scalar(db.select(Attachment.id))
+        elif arg == "user_id":
+            values[arg] = people["pending_agent"].id
+        elif arg == "team_id":
+            values[arg] = db.session.scalar(db.select(Team.id))
+        elif arg == "category_id":
+            values[arg] = db.session.scalar(db.select(Category.id))
+        elif arg == "entry_id":
+            values[arg] = db.session.scalar(db.select(FaqEntry.id))
+        elif arg == "reply_id":
+            from helpdesk.models import CannedReply
+            values[arg] = db.session.scalar(db.select(CannedReply.id))
+        elif arg == "filename":
+            values[arg] = "css/app.css"
+        else:
+            raise AssertionError(f"no sample value for <{arg}> in {rule.rule}")
+    return values
+
+
+def _outcome(response) -> object:
+    if response.status_code in (403, 404):
+        return response.status_code
+    if response.status_code in (301, 302, 303) and "/auth/login" in response.headers.get(
+            "Location", "") and "next=" in response.headers.get("Location", ""):
+        return LOGIN
+    assert response.status_code < 500, response.status_code
+    return OK
+
+
+def pytest_generate_tests(metafunc):
+    if "endpoint_method" in metafunc.fixturenames:
+        metafunc.parametrize("endpoint_method", sorted(EXPECTED), ids="{0[0]}:{0[1]}".format)
+
+
+def test_authorization_matrix(app, endpoint_method):
+    endpoint, method = endpoint_method
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint
+             and method in r.methods]
+    if not rules:
+        pytest.fail(f"{endpoint} {method} is in the matrix but not in the app")
+    people, ticket = _world()
+    expected = EXPECTED[endpoint_method]
+    for rule in rules:
+        path = rule.build(_url_args(rule, people, ticket), append_unknown=False)[1]
+        # Admin last: its actions may change what the others would see.
+        for persona in PERSONAS:
+            client = app.test_client()
+            if persona != "anonymous":
+                user = people[persona]
+                client.post("/auth/login", data={"email": user.email,
+                                                 "password": "password123"})
+            if method == "GET":
+                response = client.get(path)
+            else:
+                response = client.post(path, data=FORM)
+            response.get_data()  # drain streamed bodies (CSV, files) and close them
+            response.close()
+            got = _outcome(response)
+            assert got == expected[persona], (
+                f"{method} {path} as {persona}: expected {expected[persona]}, got {got} "
+                f"({response.status_code} {response.headers.get('Location', '')})")
+            db.session.expire_all()
