@@ -96,6 +96,14 @@ def test_a_file_downloads_as_an_attachment_with_its_name_and_type(client, custom
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_a_non_ascii_file_name_survives_the_download(client, customer):
+    ticket = make_ticket(customer, files=[a_file("résumé.pdf", PDF_BYTES)])
+    login(client, customer)
+    disposition = fetch(client, f"/files/{ticket.attachments[0].id}").headers[
+        "Content-Disposition"]
+    assert "filename*=UTF-8''r%C3%A9sum%C3%A9.pdf" in disposition
+
+
 def test_a_reply_carries_its_files_into_the_thread(client, customer):
     ticket = make_ticket(customer)
     login(client, customer)
@@ -230,3 +238,4 @@ def test_the_form_says_what_is_allowed(client, customer):
     login(client, customer)
     html = client.get("/portal/tickets/new").get_data(as_text=True)
     assert "Up to 10 files, 10 MB each" in html
+

@@ -81,6 +81,7 @@ def test_no_suggestions_for_unmatched_or_empty_text(client, app):
 
 def test_keywords_drop_stop_words_short_words_and_repeats(app):
     assert faq.keywords("How do I get my REFUND, refund?? ok") == ["get", "refund"]
+    assert faq.keywords("Follow-up to ORD-2291: lost") == ["ord", "lost"]
 
 
 def test_suggestions_rank_question_matches_above_answer_matches(app):

@@ -119,12 +119,14 @@ def reply(number):
     form = ReplyForm()
     if form.validate_on_submit():
         try:
-            tickets.post_reply(ticket, current_user, form.body.data, files=form.attachments.data)
+            message = tickets.post_reply(ticket, current_user, form.body.data,
+                                         files=form.attachments.data)
         except DomainError as error:
             show_error(form, error)
         else:
             flash("Your reply is sent.", "success")
-            return redirect(url_for(".ticket", number=ticket.number, _anchor="reply"))
+            return redirect(url_for(".ticket", number=ticket.number,
+                                    _anchor=f"message-{message.id}"))
     return render_ticket(ticket, reply_form=form, status=400)
 
 

@@ -18,7 +18,7 @@ SUGGESTION_LIMIT = 5
 STOP_WORDS = frozenset("""
 a an and are at be but by can do does for from has have how i if in is it its me my no
 not of on or our so that the this to was we what when where which who why will with you
-your please help hello hi
+your please help hello hi follow
 """.split())
 
 
@@ -76,10 +76,10 @@ def published_groups(*, category_id: int | None = None, q: str | None = None) ->
 
 
 def keywords(text: str | None) -> list[str]:
-    """The words of a subject worth looking up: no stop words, no one- or two-letter bits,
-    no duplicates."""
+    """The words of a subject worth looking up: letters only (ticket and order numbers say
+    nothing about the topic), no stop words, no one- or two-letter bits, no duplicates."""
     seen: list[str] = []
-    for word in re.findall(r"\w+", (text or "")[:SEARCH_MAX].lower()):
+    for word in re.findall(r"[^\W\d_]+", (text or "")[:SEARCH_MAX].lower()):
         if len(word) >= 3 and word not in STOP_WORDS and word not in seen:
             seen.append(word)
     return seen[:8]
