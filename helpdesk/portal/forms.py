@@ -8,7 +8,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ..validators import NumberRange
 
 try:
     from wtforms.fields.choices import SelectChoice
