@@ -3,7 +3,8 @@ import click
 from flask import Flask
 
 from .extensions import db
-from .services import accounts, demo, housekeeping
+from .services import accounts, demo
+from .services.defaults import install_defaults, housekeeping
 
 
 @click.command("create-admin")
@@ -14,6 +15,7 @@ def create_admin_command(email: str, password: str, name: str | None) -> None:
     """Create the first admin (or make an existing account admin)."""
     if len(password) < 8:
         raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    install_defaults()  # a fresh install gets categories, SLA targets and settings
     user, created = accounts.create_admin(email=email, password=password, name=name)
     click.echo(f"{'Created' if created else 'Updated'} admin {user.email}.")
 

@@ -126,6 +126,7 @@ class _Context:
     def __init__(self, people):
         self.rng = random.Random(42)  # the same demo every time
         self.agents = [u.id for u in people["agents"]]
+        self.names = {u.id: u.name for u in people["agents"]}
         self.customers = [u.id for u in people["customers"]]
         self.categories = {c.name: c for c in db.session.scalars(select(Category))}
         self.sla = {s.priority: s for s in db.session.scalars(select(SlaTarget))}
@@ -195,7 +196,7 @@ def _insert_batch(ctx: _Context, size: int) -> None:
                              "created_at": row["first_response_at"]})
         events.append({"ticket_id": ticket_id, "ticket_number": row["number"],
                        "actor_id": row["assignee_id"], "action": "assigned",
-                       "field": "assignee", "new_value": str(row["assignee_id"]),
+                       "field": "assignee", "new_value": ctx.names[row["assignee_id"]],
                        "created_at": row["first_response_at"]})
     if messages:
         db.session.execute(insert(Message), messages)

@@ -69,7 +69,9 @@ def signed_in(people, who: str | None):
 
 def first_ticket(page, people, list_path: str):
     page.goto(list_path)
-    ticket = page.get_by_role("main").get_by_role("link", name=TICKET_NUMBER).first
+    # The first row (or card) that shows a ticket number, and its first link.
+    row = page.get_by_role("main").locator("tr, li, article").filter(has_text=TICKET_NUMBER)
+    ticket = row.first.get_by_role("link").first
     expect(ticket).to_be_visible()
     with page.expect_navigation() as navigation:
         ticket.click()
