@@ -3,8 +3,8 @@ import click
 from flask import Flask
 
 from .extensions import db
-from .services import accounts, demo
-from .services.defaults import install_defaults, housekeeping
+from .services import accounts, demo, housekeeping
+from .services.defaults import install_defaults
 
 
 @click.command("create-admin")

@@ -120,7 +120,7 @@ def test_decisions_that_do_not_fit_the_account_are_refused(client, admin, decisi
 
 def test_admins_cannot_act_on_customers_or_themselves_as_agents(app, admin, customer):
     with pytest.raises(Forbidden):
-        people._decide(admin, admin, status=AgentStatus.SUSPENDED, action="x", text="x")
+        people.suspend_agent(admin, admin)
     with pytest.raises(Exception) as refused:
         people.suspend_agent(admin, customer)
     assert refused.value.message == "Only agent accounts can be suspended."

@@ -59,7 +59,12 @@ def customers_query(search: str | None = None):
 
 # --- agent decisions ---------------------------------------------------------------------
 
-def _agent(user: User, *allowed: AgentStatus, verb: str) -> None:
+def _agent(admin: User, user: User, *allowed: AgentStatus, verb: str) -> None:
+    """Refuse unless an admin acts on someone else's agent account in an allowed state."""
+    if not admin.is_admin:
+        raise Forbidden("Only admins decide on agent accounts.")
+    if admin.id == user.id:
+        raise Forbidden("You cannot change your own account here.")
     if user.role != Role.AGENT:
         raise InvalidInput(f"Only agent accounts can be {verb}.")
     if user.agent_status not in allowed:
@@ -69,10 +74,6 @@ def _agent(user: User, *allowed: AgentStatus, verb: str) -> None:
 
 def _decide(admin: User, user: User, *, status: AgentStatus, action: str, text: str,
             end_sessions: bool = False) -> None:
-    if not admin.is_admin:
-        raise Forbidden("Only admins decide on agent accounts.")
-    if admin.id == user.id:
-        raise Forbidden("You cannot change your own account here.")
     with transaction():
         old = user.agent_status
         user.agent_status = status
@@ -85,13 +86,13 @@ def _decide(admin: User, user: User, *, status: AgentStatus, action: str, text: 
 
 def approve_agent(admin: User, user: User) -> None:
     """A pending (or earlier rejected) applicant becomes an approved agent."""
-    _agent(user, AgentStatus.PENDING, AgentStatus.REJECTED, verb="approved")
+    _agent(admin, user, AgentStatus.PENDING, AgentStatus.REJECTED, verb="approved")
     _decide(admin, user, status=AgentStatus.APPROVED, action="agent_approved",
             text="Your agent account is approved. You can now work the queue.")
 
 
 def reject_agent(admin: User, user: User) -> None:
-    _agent(user, AgentStatus.PENDING, verb="rejected")
+    _agent(admin, user, AgentStatus.PENDING, verb="rejected")
     _decide(admin, user, status=AgentStatus.REJECTED, action="agent_rejected",
             text="Your application for an agent account was not approved.",
             end_sessions=True)
@@ -99,22 +100,20 @@ def reject_agent(admin: User, user: User) -> None:
 
 def suspend_agent(admin: User, user: User) -> None:
     """The agent loses the queue at once: every session ends at its next request."""
-    _agent(user, AgentStatus.APPROVED, verb="suspended")
+    _agent(admin, user, AgentStatus.APPROVED, verb="suspended")
     _decide(admin, user, status=AgentStatus.SUSPENDED, action="agent_suspended",
             text="Your agent account is suspended.", end_sessions=True)
 
 
 def reactivate_agent(admin: User, user: User) -> None:
-    _agent(user, AgentStatus.SUSPENDED, verb="reactivated")
+    _agent(admin, user, AgentStatus.SUSPENDED, verb="reactivated")
     _decide(admin, user, status=AgentStatus.APPROVED, action="agent_reactivated",
             text="Your agent account is active again.")
 
 
 def promote_to_admin(admin: User, user: User) -> None:
     """An approved agent becomes an admin (keeps their teams and tickets)."""
-    _agent(user, AgentStatus.APPROVED, verb="promoted")
-    if not admin.is_admin or admin.id == user.id:
-        raise Forbidden("Only admins promote agents.")
+    _agent(admin, user, AgentStatus.APPROVED, verb="promoted")
     with transaction():
         user.role = Role.ADMIN
         user.agent_status = None

@@ -13,11 +13,12 @@ per-day buckets (SQLite: date(); PostgreSQL: date_trunc('day', ...)).
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Date, and_, cast, func, literal, or_, select
+from sqlalchemy import Date, cast, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
+    DONE_STATUSES,
     OPEN_STATUSES,
     STATUS_LABELS,
     AgentStatus,
@@ -34,7 +35,6 @@ from ..models import (
 )
 
 DAYS = 30
-NONE_LABEL = "None"
 
 
 @dataclass
@@ -68,8 +68,8 @@ def dashboard(now: datetime | None = None) -> Dashboard:
         by_status=[(STATUS_LABELS[s], status_counts.get(s, 0)) for s in Status],
         by_priority=_labelled(count_by(Ticket.priority),
                               [(p, p.value.title()) for p in Priority]),
-        by_category=_named(count_by(Ticket.category_id), Category),
-        by_team=_named(count_by(Ticket.team_id), Team),
+        by_category=_named(count_by(Ticket.category_id), Category, "No category"),
+        by_team=_named(count_by(Ticket.team_id), Team, "No team"),
         total=sum(status_counts.values()),
         open=sum(status_counts.get(s, 0) for s in OPEN_STATUSES),
         overdue=overdue_count(now),
@@ -99,19 +99,21 @@ def overdue_count(now: datetime) -> int:
 def unassigned_count() -> int:
     """Open tickets nobody has (index: assignee_id, status, ...)."""
     return db.session.scalar(select(func.count()).select_from(Ticket).where(
-        Ticket.assignee_id.is_(None))) or 0
+        Ticket.assignee_id.is_(None), Ticket.status.in_(OPEN_STATUSES))) or 0
 
 
 def agent_workload() -> list[tuple[str, int]]:
-    """Open tickets per approved agent or admin, busiest first; agents with none too."""
-    open_ticket = and_(Ticket.assignee_id == User.id, Ticket.status.in_(OPEN_STATUSES))
+    """Open tickets per approved agent or admin, busiest first; agents with none too.
+    One count per person (a correlated subquery on the (assignee_id, status, ...)
+    index): far cheaper than joining every ticket and grouping."""
+    open_tickets = (select(func.count()).select_from(Ticket)
+                    .where(Ticket.assignee_id == User.id, Ticket.status.in_(OPEN_STATUSES))
+                    .correlate(User).scalar_subquery().label("n"))
     rows = db.session.execute(
-        select(User.name, func.count(Ticket.id).label("n"))
-        .outerjoin(Ticket, open_ticket)
+        select(User.name, open_tickets)
         .where(User.active, (User.role == Role.ADMIN)
                | ((User.role == Role.AGENT) & (User.agent_status == AgentStatus.APPROVED)))
-        .group_by(User.id, User.name)
-        .order_by(func.count(Ticket.id).desc(), User.name))
+        .order_by(open_tickets.desc(), User.name))
     return [(name, n) for name, n in rows]
 
 
@@ -119,12 +121,13 @@ def _labelled(counts: dict, labels: list[tuple[object, str]]) -> list[tuple[str,
     return [(label, counts.get(key, 0)) for key, label in labels]
 
 
-def _named(counts: dict, model) -> list[tuple[str, int]]:
-    """Counts keyed by id → (name, count), every row of `model` (zeros too), then None."""
+def _named(counts: dict, model, none_label: str) -> list[tuple[str, int]]:
+    """Counts keyed by id → (name, count) for every row of `model` (zeros too), then the
+    tickets without one."""
     rows = db.session.execute(select(model.id, model.name).order_by(model.name))
     named = [(name, counts.get(row_id, 0)) for row_id, name in rows]
     if counts.get(None):
-        named.append((NONE_LABEL, counts[None]))
+        named.append((none_label, counts[None]))
     return named
 
 
@@ -191,12 +194,15 @@ def daily_flow(now: datetime, days: int = DAYS) -> tuple[list[date], list[int], 
         select(created_day, func.count()).where(Ticket.created_at >= since)
         .group_by(created_day)).all())
     resolved_day = day_bucket(Ticket.resolved_at)
-    # Resolving a ticket also sets its last activity, so last_activity_at >= resolved_at
-    # always holds: the extra condition changes no result but lets the last_activity_at
-    # index narrow the rows instead of scanning every ticket for resolved_at.
+    # resolved_at has no index of its own. Only resolved and closed tickets have one
+    # (services.tickets._set_status clears it on the way back), and resolving or closing
+    # also sets last_activity_at, so last_activity_at >= resolved_at. The two extra
+    # conditions change no result but let the (status, last_activity_at) index pick the
+    # rows instead of a scan of every ticket.
     resolved = dict(db.session.execute(
         select(resolved_day, func.count())
-        .where(Ticket.resolved_at >= since, Ticket.last_activity_at >= since)
+        .where(Ticket.status.in_(DONE_STATUSES), Ticket.last_activity_at >= since,
+               Ticket.resolved_at >= since)
         .group_by(resolved_day)).all())
     created = {_as_date(k): v for k, v in created.items()}
     resolved = {_as_date(k): v for k, v in resolved.items()}
