@@ -13,12 +13,13 @@ from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     Regexp,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..validators import NumberRange
 
 try:
     from wtforms.fields.choices import SelectChoice
