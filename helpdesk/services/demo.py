@@ -14,6 +14,7 @@ from ..models import (
     AgentStatus,
     AuditEvent,
     Category,
+    Feedback,
     Message,
     Priority,
     Role,
@@ -171,6 +172,16 @@ def _ticket_row(ctx: _Context, number: str) -> dict:
     return row
 
 
+RATING_MIX = {5: 45, 4: 30, 3: 12, 2: 7, 1: 6}
+COMMENTS = ["Quick and friendly, thank you!", "Sorted in the end.", "Took a while.", None, None]
+
+
+def _feedback_row(ctx: _Context, ticket_id: int, row: dict) -> dict:
+    return {"ticket_id": ticket_id, "author_id": row["requester_id"],
+            "rating": _weighted(ctx.rng, RATING_MIX), "comment": ctx.rng.choice(COMMENTS),
+            "created_at": row["resolved_at"]}
+
+
 def _insert_batch(ctx: _Context, size: int) -> None:
     first = numbering.reserve_block(size)
     rows = [_ticket_row(ctx, f"{ctx.prefix}{first + i:06d}") for i in range(size)]
@@ -198,6 +209,11 @@ def _insert_batch(ctx: _Context, size: int) -> None:
                        "actor_id": row["assignee_id"], "action": "assigned",
                        "field": "assignee", "new_value": ctx.names[row["assignee_id"]],
                        "created_at": row["first_response_at"]})
+    feedback = [_feedback_row(ctx, ticket_id, row)
+                for ticket_id, row in zip(ids, rows, strict=True)
+                if row.get("resolved_at") and ctx.rng.random() < 0.6]
+    if feedback:
+        db.session.execute(insert(Feedback), feedback)
     if messages:
         db.session.execute(insert(Message), messages)
     db.session.execute(insert(AuditEvent), events)
