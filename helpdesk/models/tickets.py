@@ -57,7 +57,7 @@ class Ticket(db.Model):
     # Any public or internal activity; the queue's default sort.
     last_activity_at = mapped_column(DateTime, default=utcnow, nullable=False, index=True)
     first_response_at = mapped_column(DateTime)
-    resolved_at = mapped_column(DateTime)
+    resolved_at = mapped_column(DateTime, index=True)  # resolved-per-day on the dashboard
     closed_at = mapped_column(DateTime)
     escalated_at = mapped_column(DateTime)
     # For the customer's "new reply" marker: last public agent reply vs last visit.
