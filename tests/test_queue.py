@@ -10,7 +10,7 @@ from sqlalchemy import select
 from helpdesk.extensions import db
 from helpdesk.models import Category, Priority, Status, Team, utcnow
 
-NUMBER = re.compile(r'class="ticket-number" href="/agent/tickets/([A-Z]+-\d+)"')
+NUMBER = re.compile(r'<td data-label="Ticket"><div><a href="/agent/tickets/([A-Z]+-\d+)"')
 
 
 def numbers(response) -> list[str]:
@@ -144,7 +144,7 @@ def test_overdue_rows_are_highlighted(app, client, agent, mix):
 def test_side_links_show_live_counts(app, client, agent, other_agent, mix):
     login(client, agent)
     html = client.get("/agent/queue").get_data(as_text=True)
-    counts = dict(re.findall(r'<a href="/agent/queue[^"]*"[^>]*>([A-Za-z ]+?) '
+    counts = dict(re.findall(r'<a [^>]*href="/agent/queue[^"]*"[^>]*>([A-Za-z ]+?) '
                              r'<span class="count">(\d+)</span>', html))
     assert counts == {"Mine": "1", "Unassigned": "1", "Overdue": "1", "All open": "4"}
     tweak(mix["theirs"], assignee_id=agent.id)
@@ -164,3 +164,23 @@ def test_pages_of_fifty_keep_the_filters(app, client, agent, customer):
     assert re.search(r'href="/agent/queue\?q=bulk&amp;page=2"', html)
     assert len(numbers(client.get("/agent/queue?q=bulk&page=2"))) == 3
     assert len(numbers(client.get("/agent/queue?q=bulk&page=99"))) == 3  # the last page
+
+
+def test_unknown_filter_values_are_a_400_never_a_500(app, client, agent, mix):
+    login(client, agent)
+    response = client.get("/agent/queue?status=bogus&priority=nope&category=x&sort=sideways"
+                          "&page=-3&assignee=99999")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'id="status-error"' in html and 'id="priority-error"' in html
+
+
+def test_huge_ids_and_pages_are_not_a_500(app, client, agent, mix):
+    login(client, agent)
+    huge = "9" * 30
+    response = client.get(f"/agent/queue?category={huge}&team={huge}&assignee={huge}"
+                          f"&page={'9' * 5000}")
+    assert response.status_code == 400
+    response = client.post("/agent/queue/bulk", data={
+        "ticket_ids": [huge], "bulk_action": f"assign:{huge}", "next": "/agent/queue"})
+    assert response.status_code == 400

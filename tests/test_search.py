@@ -45,6 +45,9 @@ def corpus(app, customer, other_customer, agent):
     ("CRUSHED", {"damaged"}),                     # any case
     ("damaged carla", {"damaged"}),               # every word, anywhere on the ticket
     ("damaged otto", set()),
+    ("parcel arrived", {"damaged"}),              # each chunk is a phrase...
+    ("arrived-parcel", set()),                    # ...in the order typed
+    ("Paid by card;", {"refund"}),
     ("nothing-like-this", set()),
 ])
 def test_search_finds_tickets_by_their_text_and_requester(app, corpus, query, expected):

@@ -22,6 +22,7 @@ except ImportError:  # WTForms < 3.3 takes (value, label) tuples and {group: [..
     SelectChoice = None
 
 from ..models import STATUS_LABELS, Priority, Status
+from ..services.assignment import parse_id
 from ..services.queue import SORTS, QueueFilters
 
 
@@ -48,7 +49,7 @@ ANY = ("", "Any")
 
 
 def _id_or_none(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
+    return parse_id(value)
 
 
 class QueueFilterForm(FlaskForm):
@@ -87,8 +88,10 @@ class QueueFilterForm(FlaskForm):
         self.filtered.data = "1"
 
     def filters(self) -> QueueFilters:
+        """The filters as checked; a value that failed its check is left out."""
         return QueueFilters(
-            status=self.status.data or None, priority=self.priority.data or None,
+            status=self.status.data if self.status.data in set(Status) else None,
+            priority=self.priority.data if self.priority.data in set(Priority) else None,
             category_id=_id_or_none(self.category.data), team_id=_id_or_none(self.team.data),
             assignee_id=_id_or_none(self.assignee.data), mine=bool(self.mine.data),
             unassigned=bool(self.unassigned.data), overdue=bool(self.overdue.data),

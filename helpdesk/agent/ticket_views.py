@@ -214,6 +214,6 @@ def details(number):
             due_at=form.due_at.data, tags=form.tags.data,
             estimated_hours=form.estimated_hours.data, actual_hours=form.actual_hours.data)
     except DomainError as error:
-        return _refused(number, "details_form", form, error, "tags")
+        return _refused(number, "details_form", form, error, "")
     flash("Details saved." if changed else "Nothing to change.", "success")
     return _back(ticket)

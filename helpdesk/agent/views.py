@@ -33,8 +33,10 @@ def _filter_form(args: MultiDict, refs) -> QueueFilterForm:
 
 def bulk_choices(refs) -> list:
     """Grouped options of the bulk-action select ("kind:value")."""
-    assign = [(f"assign:{u.id}", u.name) for u in refs.staff
-              if current_user.is_admin or u.id == current_user.id]
+    if current_user.is_admin:
+        assign = [(f"assign:{u.id}", u.name) for u in refs.staff]
+    else:  # agents assign only themselves: a take, for unassigned tickets
+        assign = [(f"assign:{current_user.id}", "Me (take unassigned tickets)")]
     if current_user.is_admin:
         assign.append(("assign:none", "Nobody (unassign)"))
     return grouped_choices(("", "Choose an action…"), {

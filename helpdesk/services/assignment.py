@@ -38,8 +38,21 @@ def take_ticket(ticket: Ticket, agent: User) -> None:
         raise Conflict(f"{ticket.number} was already taken by {holder}.")
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+
+def parse_id(value) -> int | None:
+    """A row id typed or posted by someone: a positive integer in range, else None."""
+    text = str(value if value is not None else "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
+
+
 def approved_agent(user_id) -> User:
-    user = db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
+    user_id = parse_id(user_id)
+    user = db.session.get(User, user_id) if user_id else None
     if user is None or not user.is_active or not (
             user.role == Role.ADMIN or user.agent_status == AgentStatus.APPROVED):
         raise InvalidInput("Choose an approved agent.", field="assignee")

@@ -51,7 +51,8 @@ def _query(viewer, filters: QueueFilters, now: datetime):
             .outerjoin(assignee, assignee.id == Ticket.assignee_id)
             .outerjoin(Category, Category.id == Ticket.category_id)
             .outerjoin(Team, Team.id == Ticket.team_id)
-            .where(*conditions(viewer, filters, now))
+            .where(*conditions(viewer, filters, now,
+                               hint_planner=db.session.get_bind().dialect.name == "sqlite"))
             .order_by(*order_by(filters.sort)))
 
 

@@ -6,10 +6,11 @@ two engines behind it:
   in sync by triggers, so bulk INSERTs (seed-demo) are indexed too.
 - PostgreSQL: GIN expression indexes over `to_tsvector('simple', ...)` of the same text.
 
-The query has the same shape on both: every word the person typed must match somewhere
-on the ticket (its own text, one of its messages, or its requester), as a prefix, so
-"crush" finds "crushed". Text is split on anything that is not a letter or a digit on
-both sides ("carla@example.com" is the words carla, example, com).
+The query has the same shape on both: every phrase the person typed (each whitespace-
+separated chunk) must match somewhere on the ticket (its own text, one of its messages,
+or its requester), its last word as a prefix, so "crush" finds "crushed". Text is split
+on anything that is not a letter or a digit on both sides, so "carla@example.com" is the
+phrase "carla example com" and finds that address, not every "com".
 
 The database objects are created by the migration `ticket_search` and, for databases
 built with `db.create_all()` (tests), by the `after_create` listener at the bottom. Both
@@ -130,8 +131,19 @@ def drop_search_objects(connection) -> None:
 
 # --- the query --------------------------------------------------------------------------
 
-def words(query: str | None) -> list[str]:
-    return WORD.findall((query or "").lower())[:MAX_WORDS]
+def phrases(query: str | None) -> list[list[str]]:
+    """What someone typed, as phrases: each whitespace-separated chunk is one phrase of
+    its words ("carla@example.com refund" → [carla example com], [refund]), so an
+    e-mail address or "TKT-000042" matches as a whole, not as "com" or "tkt" alone."""
+    found, budget = [], MAX_WORDS
+    for chunk in (query or "").lower().split():
+        chunk_words = WORD.findall(chunk)[:budget]
+        if chunk_words:
+            found.append(chunk_words)
+            budget -= len(chunk_words)
+        if budget <= 0:
+            break
+    return found
 
 
 def number_candidates(query: str, prefix: str, digits: int) -> list[str]:
@@ -150,13 +162,14 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _ids_matching_word(word: str, dialect: str) -> list:
-    """SELECTs of ticket ids where `word` (as a prefix) occurs in the ticket, one of its
-    messages or its requester: three index lookups, to be UNIONed."""
+def _ids_matching_phrase(phrase: list[str], dialect: str) -> list:
+    """SELECTs of ticket ids where the phrase (its last word as a prefix) occurs in the
+    ticket, one of its messages or its requester: three index lookups, to be UNIONed."""
     if dialect == "postgresql":
         def matches(document: str):
+            terms = " <-> ".join(phrase) + ":*"  # letters and digits only: safe
             tsquery = func.to_tsquery(literal_column("'simple'::regconfig"),
-                                      literal(f"{word}:*", String))
+                                      literal(terms, String))
             return literal_column(document).op("@@")(tsquery)
         return [
             select(Ticket.id).where(matches(PG_TICKET_DOC)),
@@ -167,8 +180,8 @@ def _ids_matching_word(word: str, dialect: str) -> list:
 
     def fts(name: str):
         index = table(f"{name}_fts", column("rowid", Integer))
-        phrase = f'"{word}"*'  # `word` is letters and digits only: nothing to escape
-        return select(index.c.rowid).where(column(f"{name}_fts").match(phrase))
+        quoted = '"' + " ".join(phrase) + '"*'  # letters and digits only: nothing to escape
+        return select(index.c.rowid).where(column(f"{name}_fts").match(quoted))
     return [
         fts("tickets"),
         select(Message.ticket_id).where(Message.id.in_(fts("messages"))),
@@ -179,22 +192,23 @@ def _ids_matching_word(word: str, dialect: str) -> list:
 def ticket_search_condition(query: str | None, *, prefix: str = "TKT-",
                             digits: int = 6) -> ColumnElement[bool] | None:
     """A WHERE condition on `Ticket` for what someone typed in a search box, or None
-    when there is nothing to search for. Every word must match (AND), as a prefix."""
+    when there is nothing to search for. Every phrase must match somewhere on the
+    ticket (AND); the last word of each matches as a prefix."""
     query = (query or "").strip()
     if not query:
         return None
     numbers = number_candidates(query, prefix, digits)
     if numbers and not query.isdigit():
-        # "TKT-000042" is a ticket number, not the words "tkt" (every ticket) and 42.
+        # "TKT-000042" is that ticket, not every ticket with "tkt" in its number.
         return Ticket.id.in_(select(Ticket.id).where(Ticket.number.in_(numbers)))
-    found = words(query)
+    found = phrases(query)
     if not found:
         return false()
     dialect = _dialect()
     if numbers:  # bare digits: the ticket with that number, or the text
         by_number = select(Ticket.id).where(Ticket.number.in_(numbers))
-        return Ticket.id.in_(union(by_number, *_ids_matching_word(found[0], dialect)))
-    conditions = [Ticket.id.in_(union(*_ids_matching_word(w, dialect))) for w in found]
+        return Ticket.id.in_(union(by_number, *_ids_matching_phrase(found[0], dialect)))
+    conditions = [Ticket.id.in_(union(*_ids_matching_phrase(p, dialect))) for p in found]
     return conditions[0] if len(conditions) == 1 else and_(*conditions)
 
 

@@ -164,7 +164,8 @@ def _hours(value) -> float | None:
 def _by_id(model, value, field_name: str):
     if value in (None, "", 0, "0"):
         return None
-    row = db.session.get(model, int(value)) if str(value).isdigit() else None
+    row_id = assignment.parse_id(value)
+    row = db.session.get(model, row_id) if row_id else None
     if row is None or (hasattr(row, "active") and not row.active):
         raise InvalidInput("Choose one of the listed options.", field=field_name)
     return row
@@ -269,7 +270,7 @@ def bulk_update(actor: User, ticket_ids: list[int], action: str) -> BulkResult:
     kind, target = parse_bulk_action(action)
     if not actor.is_staff:
         raise Forbidden("Only agents can change tickets.")
-    ids = list(dict.fromkeys(ticket_ids))[:MAX_BULK]
+    ids = [i for i in dict.fromkeys(ticket_ids) if assignment.parse_id(i)][:MAX_BULK]
     if not ids:
         raise InvalidInput("Tick at least one ticket.", field="ticket_ids")
     assignee = None
