@@ -112,6 +112,9 @@ def seed_demo(tickets: int, progress: Callable[[int], None] = lambda n: None) ->
         added += size
         progress(size)
     _sync_id_sequence()
+    # Fresh planner statistics: without them SQLite picks poor indexes for the queue.
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
     return added
 
 
