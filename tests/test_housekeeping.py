@@ -134,7 +134,7 @@ def resolved_ticket(customer, days_ago: float, status=Status.RESOLVED) -> Ticket
 
 
 def set_days(days: int):
-    db.session.get(Setting, "autoclose_days").value = str(days)
+    db.session.merge(Setting(key="autoclose_days", value=str(days)))
     db.session.commit()
 
 

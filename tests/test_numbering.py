@@ -25,7 +25,7 @@ def test_a_failed_creation_leaves_no_gap(customer):
 
 def test_prefix_setting_applies_to_new_tickets(customer):
     make_ticket(customer)
-    db.session.get(Setting, "ticket_prefix").value = "HD-"
+    db.session.add(Setting(key="ticket_prefix", value="HD-"))
     db.session.commit()
     assert make_ticket(customer).number == "HD-000002"
 
@@ -54,3 +54,8 @@ def test_concurrent_creation_gives_distinct_consecutive_numbers(app):
     db.session.expire_all()
     numbers = sorted(db.session.scalars(db.select(Ticket.number)))
     assert numbers == [f"TKT-{n:06d}" for n in range(1, 201)]
+
+
+def test_configured_prefix_applies_until_an_admin_sets_one(app_config, app, customer):
+    app.config["TICKET_PREFIX"] = "SUP-"
+    assert make_ticket(customer).number == "SUP-000001"

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import CannedReply, Category, FaqEntry, Priority, Setting, SlaTarget, Team
+from ..models import CannedReply, Category, FaqEntry, Priority, SlaTarget, Team
 
 # priority: (hours to first response, hours to resolution)
 SLA_DEFAULTS = {
@@ -69,8 +69,6 @@ CANNED_REPLIES = {
                "the ticket reopens.",
 }
 
-SETTINGS = {"ticket_prefix": "TKT-", "autoclose_days": "7"}
-
 
 def _ensure(model, lookup: dict, **values):
     row = db.session.scalar(select(model).filter_by(**lookup))
@@ -96,6 +94,6 @@ def install_defaults() -> None:
                 category_id=categories[category].id, position=position, published=True)
     for title, body in CANNED_REPLIES.items():
         _ensure(CannedReply, {"title": title}, body=body)
-    for key, value in SETTINGS.items():
-        _ensure(Setting, {"key": key}, value=value)
+    # No Setting rows here: until an admin saves one, HELPDESK_TICKET_PREFIX and
+    # HELPDESK_AUTOCLOSE_DAYS from the configuration apply.
     db.session.commit()
