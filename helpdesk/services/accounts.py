@@ -1,6 +1,9 @@
 """Accounts: sign-up, agent applications, sign-in, passwords."""
+from contextlib import contextmanager
+
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -34,22 +37,34 @@ def _new_user(*, name: str, email: str, password: str, role: Role, **extra) -> U
     return user
 
 
+@contextmanager
+def _unique_email():
+    """Two sign-ups with one address at the same moment: the unique index decides."""
+    try:
+        yield
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise InvalidInput(DUPLICATE_EMAIL, field="email") from None
+
+
 def register_customer(*, name: str, email: str, password: str) -> User:
-    user = _new_user(name=name, email=email, password=password, role=Role.CUSTOMER)
-    db.session.commit()
+    with _unique_email():
+        user = _new_user(name=name, email=email, password=password, role=Role.CUSTOMER)
     return user
 
 
 def apply_as_agent(*, name: str, email: str, password: str, contact_number: str) -> User:
     """An agent account starts pending; an admin approves or rejects it."""
-    user = _new_user(name=name, email=email, password=password, role=Role.AGENT,
-                     agent_status=AgentStatus.PENDING, contact_number=contact_number.strip())
-    db.session.flush()
-    audit.record(None, user, "agent_applied", subject_user=user)
-    admins = db.session.scalars(select(User).where(User.role == Role.ADMIN, User.active))
-    notifications.notify(admins, None, "agent_applied",
-                         f"{user.name} applied for an agent account.", actor=user)
-    db.session.commit()
+    with _unique_email():
+        user = _new_user(name=name, email=email, password=password, role=Role.AGENT,
+                         agent_status=AgentStatus.PENDING,
+                         contact_number=contact_number.strip())
+        db.session.flush()
+        audit.record(None, user, "agent_applied", subject_user=user)
+        admins = db.session.scalars(select(User).where(User.role == Role.ADMIN, User.active))
+        notifications.notify(admins, None, "agent_applied",
+                             f"{user.name} applied for an agent account.", actor=user)
     return user
 
 

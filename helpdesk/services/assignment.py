@@ -17,22 +17,21 @@ def take_ticket(ticket: Ticket, agent: User) -> None:
     if not agent.is_staff:
         raise Forbidden("Only approved agents can take tickets.")
     old_status = Status(ticket.status)
-    new_status = next_status(old_status, Way.TAKE) or old_status
-    now = utcnow()
     with transaction():
         won = db.session.execute(
             update(Ticket)
             .where(Ticket.id == ticket.id, Ticket.assignee_id.is_(None),
                    Ticket.status == old_status)
-            .values(assignee_id=agent.id, status=new_status, last_activity_at=now,
-                    updated_at=now)
+            .values(assignee_id=agent.id, updated_at=utcnow())
             .execution_options(synchronize_session=False)).rowcount == 1
+        db.session.refresh(ticket)
         if won:
             audit.record(ticket, agent, "taken", field="assignee", new=agent.name)
-            if new_status != old_status:
-                audit.record(ticket, agent, "status_changed", field="status",
-                             old=old_status, new=new_status)
-    db.session.refresh(ticket)
+            new_status = next_status(old_status, Way.TAKE)
+            if new_status is not None:  # through the workflow: timestamps, audit, notices
+                _set_status(ticket, agent, new_status)
+            else:
+                ticket.last_activity_at = utcnow()
     if not won:
         holder = ticket.assignee.name if ticket.assignee else "someone else"
         raise Conflict(f"{ticket.number} was already taken by {holder}.")

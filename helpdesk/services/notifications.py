@@ -26,6 +26,8 @@ def notify(recipients: Iterable[User], ticket: Ticket | None, kind: str, text: s
     for user in recipients:
         if user is None or user.id in seen or (actor is not None and user.id == actor.id):
             continue
+        if ticket is not None and not _may_hear_about_tickets(user):
+            continue
         seen.add(user.id)
         note = Notification(user_id=user.id, ticket_id=ticket.id if ticket else None,
                             kind=kind, text=text[:300])
@@ -33,6 +35,12 @@ def notify(recipients: Iterable[User], ticket: Ticket | None, kind: str, text: s
         created.append(note)
         _queue_email(user, ticket, text)
     return created
+
+
+def _may_hear_about_tickets(user: User) -> bool:
+    """Ticket news (subjects, replies) goes to active customers and working staff only;
+    decisions about someone's own account reach them whatever its state."""
+    return user.is_active and (user.is_customer or user.is_staff)
 
 
 def unread_count(user: User) -> int:
@@ -60,7 +68,8 @@ def _queue_email(user: User, ticket: Ticket | None, text: str) -> None:
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_FROM"]
     msg["To"] = user.email
-    msg["Subject"] = f"[{ticket.number}] {ticket.subject}" if ticket else "Helpdesk"
+    subject = f"[{ticket.number}] {ticket.subject}" if ticket else "Helpdesk"
+    msg["Subject"] = " ".join(subject.split())  # no CR/LF in a header, whatever was typed
     body = [f"Hello {user.name},", "", text]
     if ticket is not None and has_request_context():  # the CLI has no host to link to
         endpoint = "portal.ticket" if user.is_customer else "agent.ticket"

@@ -50,7 +50,7 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
     with transaction():
         now = utcnow()
         ticket = Ticket(
-            number=next_ticket_number(), subject=subject.strip(),
+            number=next_ticket_number(), subject=" ".join(subject.split()),
             description=description.strip(), category=category,
             team_id=category.default_team_id if category else None,
             priority=Priority(priority), status=Status.NEW, requester=requester,
@@ -123,6 +123,9 @@ def post_reply(ticket: Ticket, author: User, body: str, *, internal: bool = Fals
         if not internal and not permissions.can_work_ticket(author, ticket):
             raise Forbidden("Only the assigned agent or an admin can reply publicly. "
                             "You can add an internal note.")
+        if not internal and ticket.status == Status.CLOSED:
+            raise InvalidTransition("This ticket is closed: reopen it before replying to the "
+                                    "customer. You can add an internal note.", field="body")
     with transaction():
         now = utcnow()
         message = Message(ticket=ticket, author=author, body=body,
