@@ -1,6 +1,6 @@
 """Rules found in review: each is a product.md rule that a shortcut had skipped."""
 import pytest
-from conftest import make_ticket, make_user
+from conftest import login, make_ticket, make_user
 
 from helpdesk.extensions import db
 from helpdesk.models import AgentStatus, Category, Notification, Role, Status, Team
@@ -51,3 +51,17 @@ def test_suspended_agents_hear_nothing_more_about_tickets(customer, admin):
     make_ticket(customer, category_id=category.id)
     assert kinds_for(team_mate) == ["ticket_created"]
     assert kinds_for(suspended) == []
+
+
+def test_an_internal_note_does_not_move_the_ticket_in_my_tickets(client, customer, admin):
+    older = make_ticket(customer, subject="Older one")
+    make_ticket(customer, subject="Newer one")
+    seen_before = older.public_activity_at
+    tickets.post_reply(older, admin, "Internal: SECRET-NOTE", internal=True)
+    assert older.public_activity_at == seen_before  # internal activity is not public
+    login(client, customer)
+    html = client.get("/portal/tickets").get_data(as_text=True)
+    assert html.index("Newer one") < html.index("Older one")
+    assignment.assign_ticket(older, admin, admin)  # a status change is public
+    html = client.get("/portal/tickets").get_data(as_text=True)
+    assert html.index("Older one") < html.index("Newer one")

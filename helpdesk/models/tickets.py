@@ -43,7 +43,7 @@ class Ticket(db.Model):
     order_reference: Mapped[str | None] = mapped_column(String(100))
     # A follow-up ticket opened from a closed one points back at it.
     parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("tickets.id", ondelete="SET NULL"))
+        ForeignKey("tickets.id", ondelete="SET NULL"), index=True)  # SET NULL on delete
 
     # SLA: due dates come from the targets per priority unless set by hand.
     due_at = mapped_column(DateTime, index=True)
@@ -56,6 +56,9 @@ class Ticket(db.Model):
     updated_at = mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
     # Any public or internal activity; the queue's default sort.
     last_activity_at = mapped_column(DateTime, default=utcnow, nullable=False, index=True)
+    # What the customer can see happen (public replies, status): "My tickets" sorts on it,
+    # so internal notes do not betray themselves by moving a ticket up the list.
+    public_activity_at = mapped_column(DateTime, default=utcnow)
     first_response_at = mapped_column(DateTime)
     resolved_at = mapped_column(DateTime, index=True)  # resolved-per-day on the dashboard
     closed_at = mapped_column(DateTime)
@@ -85,6 +88,7 @@ class Ticket(db.Model):
         Index("ix_tickets_assignee_status_activity", "assignee_id", "status",
               "last_activity_at"),
         Index("ix_tickets_requester_activity", "requester_id", "last_activity_at"),
+        Index("ix_tickets_requester_public_activity", "requester_id", "public_activity_at"),
         Index("ix_tickets_status_due", "status", "due_at"),
     )
 

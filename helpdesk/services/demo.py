@@ -172,6 +172,7 @@ def _ticket_row(ctx: _Context, number: str) -> dict:
         row["last_activity_at"] = row["updated_at"] = row["resolved_at"]
     if status == Status.CLOSED:
         row["closed_at"] = row["resolved_at"]
+    row["public_activity_at"] = row["last_activity_at"]
     return row
 
 

@@ -53,7 +53,7 @@ def my_tickets(customer: User, *, status: str = DEFAULT_STATUS_FILTER, q: str = 
     messages; internal notes are never searched for a customer."""
     query = (permissions.visible_tickets(customer)
              .options(selectinload(Ticket.category))
-             .order_by(Ticket.last_activity_at.desc(), Ticket.id.desc()))
+             .order_by(Ticket.public_activity_at.desc(), Ticket.id.desc()))
     statuses = STATUS_FILTERS.get(status, STATUS_FILTERS[DEFAULT_STATUS_FILTER])
     if statuses is not None:
         query = query.where(Ticket.status.in_([str(s) for s in statuses]))

@@ -55,7 +55,8 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
             team_id=category.default_team_id if category else None,
             priority=Priority(priority), status=Status.NEW, requester=requester,
             created_by=created_by, order_reference=(order_reference or "").strip() or None,
-            parent=parent, created_at=now, updated_at=now, last_activity_at=now)
+            parent=parent, created_at=now, updated_at=now, last_activity_at=now,
+            public_activity_at=now)
         apply_sla(ticket, now)
         db.session.add(ticket)
         db.session.flush()
@@ -134,6 +135,8 @@ def post_reply(ticket: Ticket, author: User, body: str, *, internal: bool = Fals
         db.session.flush()
         store_uploads(files, ticket=ticket, uploader=author, message=message)
         ticket.last_activity_at = now
+        if not message.is_internal:
+            ticket.public_activity_at = now
         action = "internal_note" if message.is_internal else "replied"
         audit.record(ticket, author, action, internal=message.is_internal)
         if files:
@@ -182,7 +185,7 @@ def _set_status(ticket: Ticket, actor: User | None, new: Status, *, action="stat
     old = Status(ticket.status)
     now = utcnow()
     ticket.status = new
-    ticket.last_activity_at = now
+    ticket.last_activity_at = ticket.public_activity_at = now
     if new == Status.RESOLVED:
         ticket.resolved_at = now
     elif new == Status.CLOSED:
