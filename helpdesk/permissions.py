@@ -4,7 +4,6 @@ Blueprints guard themselves as a whole with `before_request` (see `guard_bluepri
 so a forgotten decorator cannot leak a page. Object-level rules (may this person see
 or act on this ticket?) live here too, and the services call them again.
 """
-from functools import wraps
 
 from flask import abort
 from flask_login import current_user
@@ -16,6 +15,9 @@ from .models import Role, Ticket, User
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to continue."
 login_manager.login_message_category = "info"
+login_manager.refresh_view = "auth.login"
+login_manager.needs_refresh_message = "Please confirm your password to open the console."
+login_manager.needs_refresh_message_category = "info"
 
 
 @login_manager.user_loader
@@ -59,16 +61,6 @@ def guard_blueprint(bp, check) -> None:
     bp.before_request(lambda: require(check))
 
 
-def role_required(check):
-    """View decorator for the odd route outside a guarded blueprint."""
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            return require(check) or view(*args, **kwargs)
-        return wrapped
-    return decorator
-
-
 def home_endpoint(user) -> str:
     """Where a signed-in person starts."""
     if user.is_staff:
@@ -108,6 +100,3 @@ def get_visible_ticket(user, number: str) -> Ticket:
         abort(404)
     return ticket
 
-
-def template_helpers() -> dict:
-    return {"can_work_ticket": can_work_ticket, "can_view_ticket": can_view_ticket}

@@ -150,3 +150,16 @@ def test_non_admins_get_403_in_the_console(client, app, role, status):
 def test_customers_get_403_in_the_queue(client, customer):
     login(client, customer)
     assert client.get("/agent/queue").status_code == 403
+
+
+def test_console_asks_for_the_password_again_after_a_remembered_sign_in(app, client, admin):
+    client.post("/auth/login", data={"email": admin.email, "password": PASSWORD,
+                                     "remember": "y"})
+    assert client.get("/admin/").status_code == 200
+    client.delete_cookie("session")  # the browser was closed; only the remember cookie
+    assert client.get("/agent/queue").status_code == 200  # remembered: still signed in
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    assert client.get("/auth/login").status_code == 200  # the form, not a redirect home
+    login(client, admin)
+    assert client.get("/admin/").status_code == 200

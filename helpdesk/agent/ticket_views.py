@@ -6,7 +6,6 @@ re-renders the page with the refusal next to its field (400 invalid, 403 not all
 """
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from ..models import STATUS_LABELS, Status
 from ..permissions import can_work_ticket
@@ -32,11 +31,8 @@ FORMS = {"reply_form": ReplyForm, "status_form": StatusForm, "priority_form": Pr
 @bp.context_processor
 def workspace_helpers():
     def attachment_url(attachment) -> str:
-        try:
-            return url_for("public.download", attachment_id=attachment.id)
-        except BuildError:  # the download view lives in another blueprint
-            return f"/files/{attachment.id}"
-    return {"attachment_url": attachment_url}
+        return url_for("public.download", attachment_id=attachment.id)
+    return {"attachment_url": attachment_url, "can_escalate": assignment.can_escalate}
 
 
 def _ticket(number: str):

@@ -1,7 +1,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_fresh, login_required, login_user, logout_user
 
 from ..extensions import limiter
 from ..permissions import home_endpoint
@@ -40,7 +40,7 @@ def _failed(response) -> bool:
                key_func=_login_email_key, deduct_when=_failed,
                error_message="Too many sign-in attempts.")
 def login():
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and login_fresh():
         return redirect(url_for(home_endpoint(current_user)))
     form = LoginForm()
     if form.validate_on_submit():

@@ -105,6 +105,11 @@ def change_priority(ticket: Ticket, actor: User, priority: str) -> None:
         apply_sla(ticket)
 
 
+def can_escalate(ticket: Ticket) -> bool:
+    """Only tickets still being worked on can be escalated."""
+    return ticket.status not in (Status.RESOLVED, Status.CLOSED)
+
+
 def escalate(ticket: Ticket, actor: User, reason: str) -> None:
     """Raise to critical, record why, tell the assignee and the admins."""
     reason = (reason or "").strip()
@@ -112,7 +117,7 @@ def escalate(ticket: Ticket, actor: User, reason: str) -> None:
         raise InvalidInput("Say why this ticket needs escalating.", field="reason")
     if not actor.is_staff:
         raise Forbidden("Only agents can escalate tickets.")
-    if ticket.status in (Status.RESOLVED, Status.CLOSED):
+    if not can_escalate(ticket):
         raise InvalidInput("Resolved and closed tickets cannot be escalated.", field="reason")
     with transaction():
         now = utcnow()
