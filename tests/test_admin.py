@@ -39,6 +39,8 @@ def test_everyone_but_admins_gets_403_on_every_admin_page_and_action(app, client
     login(client, make_user(role, agent_status=status))
     urls = admin_urls(app, ticket.number)
     assert len(urls) > 30
+    if status == AgentStatus.APPROVED:  # approved agents also edit the FAQ (product.md)
+        urls = [(method, url) for method, url in urls if not url.startswith("/admin/faq")]
     for method, url in urls:
         response = client.open(url, method=method)
         assert response.status_code == 403, (method, url, response.status_code)

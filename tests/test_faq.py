@@ -89,3 +89,22 @@ def test_suggestions_rank_question_matches_above_answer_matches(app):
     in_question = add_entry("Invoices for companies", "Ask us.")
     ranked = faq.suggestions("company invoices")
     assert ranked.index(in_question) < ranked.index(answer_only)
+
+
+def test_agents_edit_the_faq_but_customers_cannot(app, client, agent, customer):
+    from conftest import login
+
+    from helpdesk.extensions import db
+    from helpdesk.models import FaqEntry
+    login(client, agent)
+    assert "Edit the FAQ" in client.get("/faq").get_data(as_text=True)
+    response = client.post("/admin/faq/new", data={
+        "question": "Do you gift wrap?", "answer": "Yes, for 2 EUR.", "published": "y",
+        "position": "1"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert db.session.scalar(db.select(FaqEntry).filter_by(question="Do you gift wrap?"))
+    assert client.get("/admin/categories").status_code == 403  # the rest stays admin-only
+    other = app.test_client()
+    login(other, customer)
+    assert other.post("/admin/faq/new", data={"question": "x", "answer": "y"}
+                      ).status_code == 403

@@ -37,8 +37,9 @@ def get(model, row_id) -> object:
     return row
 
 
-def _require_admin(admin: User) -> None:
-    if not admin.is_admin:
+def _require_admin(admin: User, *, staff_may: bool = False) -> None:
+    """Reference data is the admins'; the FAQ (staff_may) is every agent's to edit."""
+    if not (admin.is_admin or (staff_may and admin.is_staff)):
         raise Forbidden("Only admins manage reference data.")
 
 
@@ -47,10 +48,10 @@ def _clean(text: str | None) -> str | None:
 
 
 def _save(admin: User, model, row, *, kind: str, label: str, unique: str | None = None,
-          **values):
+          staff_may: bool = False, **values):
     """Create (`row` None) or update a row; names in `unique` stay unique regardless of
     case. One transaction with an audit event `<kind>_created|_updated`."""
-    _require_admin(admin)
+    _require_admin(admin, staff_may=staff_may)
     if unique is not None:
         column = getattr(model, unique)
         clash = db.session.scalar(select(model).where(
@@ -75,8 +76,8 @@ def _save(admin: User, model, row, *, kind: str, label: str, unique: str | None 
     return row
 
 
-def _delete(admin: User, row, *, kind: str, label: str) -> None:
-    _require_admin(admin)
+def _delete(admin: User, row, *, kind: str, label: str, staff_may: bool = False) -> None:
+    _require_admin(admin, staff_may=staff_may)
     with transaction():
         db.session.delete(row)
         audit.record(None, admin, f"{kind}_deleted", note=label)
@@ -130,13 +131,14 @@ def save_faq_entry(admin: User, entry: FaqEntry | None, *, question: str, answer
                    category_id: int | None, published: bool, position: int = 0) -> FaqEntry:
     question = question.strip()
     category = get(Category, int(category_id)) if category_id else None
-    return _save(admin, FaqEntry, entry, kind="faq", label=question, question=question,
+    return _save(admin, FaqEntry, entry, kind="faq", label=question, staff_may=True,
+                 question=question,
                  answer=answer.strip(), category=category, published=bool(published),
                  position=position or 0)
 
 
 def delete_faq_entry(admin: User, entry: FaqEntry) -> None:
-    _delete(admin, entry, kind="faq", label=entry.question)
+    _delete(admin, entry, kind="faq", label=entry.question, staff_may=True)
 
 
 # --- canned replies ----------------------------------------------------------------------
