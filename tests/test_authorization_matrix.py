@@ -62,6 +62,8 @@ EXPECTED = {
     ("portal.confirm", "POST"): OWN_TICKET,
     ("portal.withdraw", "POST"): OWN_TICKET,
     ("agent.queue", "GET"): STAFF,
+    ("agent.new_ticket", "GET"): STAFF,
+    ("agent.new_ticket", "POST"): STAFF,
     ("agent.bulk", "POST"): STAFF,
     ("agent.export_csv", "GET"): ADMINS,
     ("agent.ticket", "GET"): STAFF_TICKET,

@@ -6,6 +6,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
+    EmailField,
     HiddenField,
     MultipleFileField,
     SearchField,
@@ -15,6 +16,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..portal.forms import NewTicketForm
 
 try:
     from wtforms.fields.choices import SelectChoice
@@ -153,3 +156,12 @@ class DetailsForm(FlaskForm):
         Optional(), NumberRange(min=0, max=10000, message="Use 0 to 10,000 hours.")])
     actual_hours = DecimalField("Actual hours", places=2, validators=[
         Optional(), NumberRange(min=0, max=10000, message="Use 0 to 10,000 hours.")])
+
+
+class TicketForCustomerForm(NewTicketForm):
+    """An agent opens a ticket on a customer's behalf (a phone call, an e-mail)."""
+    customer_email = EmailField("Customer email", validators=[
+        DataRequired(message="Whose ticket is it? Enter the customer's e-mail address."),
+        Length(max=254)])
+    priority = SelectField("Priority", default="medium",
+                           choices=choices([(p, label) for p, label in reversed(PRIORITY_PAIRS)]))

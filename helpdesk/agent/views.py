@@ -15,11 +15,19 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ..models import STATUS_LABELS, Status
-from ..services import export, workspace
+from ..services import export, portal, tickets, workspace
 from ..services import queue as queues
 from ..services.errors import DomainError, Forbidden
 from . import bp
-from .forms import ANY, PRIORITY_PAIRS, BulkForm, QueueFilterForm, choices, grouped_choices
+from .forms import (
+    ANY,
+    PRIORITY_PAIRS,
+    BulkForm,
+    QueueFilterForm,
+    TicketForCustomerForm,
+    choices,
+    grouped_choices,
+)
 
 
 def _filter_form(args: MultiDict, refs) -> QueueFilterForm:
@@ -134,3 +142,23 @@ def export_csv():
         headers={"Content-Disposition":
                  f'attachment; filename="{export.export_filename()}"',
                  "Cache-Control": "no-store"})
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+def new_ticket():
+    """Open a ticket for a customer who phoned or wrote in."""
+    form = TicketForCustomerForm()
+    form.set_categories(portal.category_choices())
+    if form.validate_on_submit():
+        try:
+            ticket = tickets.open_for_customer(
+                current_user, customer_email=form.customer_email.data,
+                subject=form.subject.data, description=form.description.data,
+                category_id=form.category.data, priority=form.priority.data,
+                order_reference=form.order_reference.data, files=form.attachments.data)
+        except DomainError as error:
+            getattr(form, error.field or "", form.customer_email).errors.append(error.message)
+        else:
+            flash(f"Ticket {ticket.number} is open for {ticket.requester.name}.", "success")
+            return redirect(url_for(".ticket", number=ticket.number))
+    return render_template("agent/new_ticket.html", form=form), 400 if form.is_submitted() else 200

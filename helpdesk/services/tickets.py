@@ -71,6 +71,16 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
     return ticket
 
 
+def open_for_customer(agent: User, *, customer_email: str, **fields) -> Ticket:
+    """An agent opens a ticket on a customer's behalf; created_by records who did."""
+    customer = db.session.scalar(select(User).where(
+        User.email == (customer_email or "").strip().lower(), User.role == Role.CUSTOMER))
+    if customer is None or not customer.is_active:
+        raise InvalidInput("No active customer has this e-mail address.",
+                           field="customer_email")
+    return create_ticket(requester=customer, created_by=agent, **fields)
+
+
 def _active_category(category_id: int | None) -> Category | None:
     if category_id in (None, "", 0):
         return None
