@@ -2,7 +2,7 @@
 from conftest import make_ticket
 
 from helpdesk.extensions import db
-from helpdesk.models import Message, Role, Ticket, User
+from helpdesk.models import Message, Role, Team, Ticket, User
 
 
 def test_create_admin_twice_keeps_one_admin_that_can_sign_in(runner, client):
@@ -36,6 +36,7 @@ def test_seed_demo_is_idempotent_and_creates_the_contract_logins(runner, client)
     statuses = set(db.session.scalars(db.select(Ticket.status).distinct()))
     assert len(statuses) >= 5  # a realistic spread, not 120 new tickets
     assert db.session.scalar(db.select(db.func.count(Message.id))) > 0
+    assert all(team.members for team in db.session.scalars(db.select(Team)))
     # Bulk-inserted ids must not collide with the next ticket created normally.
     customer = db.session.scalar(db.select(User).filter_by(email="customer@example.com"))
     follow_up = make_ticket(customer)

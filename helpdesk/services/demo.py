@@ -20,6 +20,7 @@ from ..models import (
     Role,
     SlaTarget,
     Status,
+    Team,
     Ticket,
     User,
     utcnow,
@@ -91,8 +92,18 @@ def ensure_demo_users() -> dict[str, list[User]]:
             people["agents"].append(user)
         else:
             people["customers"].append(user)
+    _staff_teams([u for u in people["agents"] if u.role == Role.AGENT])
     db.session.commit()
     return people
+
+
+def _staff_teams(agents: list[User]) -> None:
+    """Every team gets demo agents (once), so new tickets notify someone."""
+    teams = list(db.session.scalars(select(Team).order_by(Team.name)))
+    for index, team in enumerate(teams):
+        if not team.members:
+            team.members.extend({agents[0], agents[(index % (len(agents) - 1)) + 1]}
+                                if len(agents) > 1 else agents)
 
 
 def seed_demo(tickets: int, progress: Callable[[int], None] = lambda n: None) -> int:
