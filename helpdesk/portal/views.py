@@ -145,24 +145,24 @@ def feedback(number):
     return render_ticket(ticket, feedback_form=form, status=400)
 
 
+def _customer_action(number: str, action, done: str):
+    """A one-button customer action on their own ticket: the service decides."""
+    ticket = get_visible_ticket(current_user, number)
+    try:
+        action(ticket, current_user)
+    except DomainError as error:
+        return refuse(ticket, error)
+    flash(done.format(number=ticket.number), "success")
+    return redirect(url_for(".ticket", number=ticket.number))
+
+
 @bp.post("/tickets/<number>/solved")
 def confirm(number):
     """ "This is solved": the customer closes a resolved ticket."""
-    ticket = get_visible_ticket(current_user, number)
-    try:
-        tickets.confirm_resolution(ticket, current_user)
-    except DomainError as error:
-        return refuse(ticket, error)
-    flash(f"Thank you! {ticket.number} is closed.", "success")
-    return redirect(url_for(".ticket", number=ticket.number))
+    return _customer_action(number, tickets.confirm_resolution,
+                            "Thank you! {number} is closed.")
 
 
 @bp.post("/tickets/<number>/withdraw")
 def withdraw(number):
-    ticket = get_visible_ticket(current_user, number)
-    try:
-        tickets.withdraw(ticket, current_user)
-    except DomainError as error:
-        return refuse(ticket, error)
-    flash(f"{ticket.number} is withdrawn and closed.", "success")
-    return redirect(url_for(".ticket", number=ticket.number))
+    return _customer_action(number, tickets.withdraw, "{number} is withdrawn and closed.")
