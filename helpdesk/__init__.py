@@ -82,7 +82,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     from . import permissions  # noqa: F401  (registers the user loader)
     from .services import notifications
+    from .services.queue import search
     notifications.init_app(app)
+    search.register_schema_hooks()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
@@ -126,9 +128,11 @@ def register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
     from .models import STATUS_LABELS
+    from .permissions import template_policy
     from .services.notifications import unread_count
 
     @app.context_processor
     def inject_globals():
         count = unread_count(current_user) if current_user.is_authenticated else 0
-        return {"notification_count": count, "status_labels": STATUS_LABELS}
+        return {"notification_count": count, "status_labels": STATUS_LABELS,
+                **template_policy()}

@@ -3,8 +3,10 @@ import click
 from flask import Flask
 
 from .extensions import db
-from .services import accounts, demo, housekeeping
-from .services.defaults import install_defaults
+from .services import demo
+from .services.catalog.defaults import install_defaults
+from .services.people import accounts
+from .services.tickets import housekeeping
 
 
 @click.command("create-admin")

@@ -1,16 +1,21 @@
-"""Who may do what: one policy module for views, queries and templates.
+"""Who may do what: one policy module for views, queries, services and templates.
 
 Blueprints guard themselves as a whole with `before_request` (see `guard_blueprint`),
 so a forgotten decorator cannot leak a page. Object-level rules (may this person see
-or act on this ticket?) live here too, and the services call them again.
+or act on this ticket?) live here too; the services call them again before they act,
+and templates ask the same functions through `template_policy` — no template compares
+a role or a status itself.
 """
+from collections.abc import Callable
+from functools import partial
 
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import false, select
 
 from .extensions import db, login_manager
-from .models import Role, Ticket, User
+from .models import DONE_STATUSES, AgentStatus, Status, Ticket, User
+from .services.tickets.workflow import Way, allowed_targets, can_be_taken, manual_ways, next_status
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to continue."
@@ -33,7 +38,9 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
-# --- role checks -------------------------------------------------------------------
+# --- roles -------------------------------------------------------------------------------
+# "Staff" (an approved agent or an admin) is defined once, on the model, as a Python
+# rule and as a SQL expression (`User.is_staff`); these add "is signed in".
 
 def is_customer(user) -> bool:
     return user.is_authenticated and user.is_customer
@@ -45,6 +52,22 @@ def is_staff(user) -> bool:
 
 def is_admin(user) -> bool:
     return user.is_authenticated and user.is_admin
+
+
+def is_pending_agent(user) -> bool:
+    return user.is_authenticated and user.is_pending_agent
+
+
+# What each part of the site needs.
+can_use_portal = is_customer
+can_see_queue = is_staff
+can_see_console = is_admin
+can_edit_faq = is_staff                 # product.md: "admins and agents edit" the FAQ
+can_manage_reference = is_admin         # categories, teams, canned replies, SLA, settings
+can_manage_people = is_admin
+can_export_tickets = is_admin           # every ticket, with names and e-mail addresses
+can_assign = is_admin                   # to others; agents take tickets for themselves
+can_delete_tickets = is_admin
 
 
 def require(check):
@@ -65,12 +88,12 @@ def home_endpoint(user) -> str:
     """Where a signed-in person starts."""
     if user.is_staff:
         return "agent.queue"
-    if user.role == Role.AGENT:
+    if user.is_agent:
         return "auth.pending"
     return "portal.tickets"
 
 
-# --- tickets -------------------------------------------------------------------------
+# --- tickets -------------------------------------------------------------------------------
 
 def can_view_ticket(user, ticket: Ticket) -> bool:
     if not user.is_authenticated:
@@ -80,15 +103,73 @@ def can_view_ticket(user, ticket: Ticket) -> bool:
 
 def can_work_ticket(user, ticket: Ticket) -> bool:
     """Public replies and status/priority changes: the assignee, or any admin."""
-    return user.is_admin or (user.is_staff and ticket.assignee_id == user.id)
+    return is_admin(user) or (is_staff(user) and ticket.assignee_id == user.id)
+
+
+def can_reply(user, ticket: Ticket) -> bool:
+    """Whether the reply box is offered: customers on their own unclosed tickets;
+    staff always (an internal note is possible on any ticket)."""
+    if is_customer(user):
+        return ticket.requester_id == user.id and ticket.status != Status.CLOSED
+    return is_staff(user)
+
+
+def can_reply_publicly(user, ticket: Ticket) -> bool:
+    """A public staff reply: the assignee or an admin, on a ticket that is not closed."""
+    return can_work_ticket(user, ticket) and ticket.status != Status.CLOSED
+
+
+def is_closed(ticket: Ticket) -> bool:
+    return ticket.status == Status.CLOSED
+
+
+def status_targets(user, ticket: Ticket) -> list[Status]:
+    """The statuses this person may move the ticket to by hand (none: not theirs)."""
+    if not can_work_ticket(user, ticket):
+        return []
+    return allowed_targets(ticket.status, manual_ways(user.role))
+
+
+def can_change_status(user, ticket: Ticket) -> bool:
+    return bool(status_targets(user, ticket))
+
+
+def can_take(user, ticket: Ticket) -> bool:
+    """Staff take unassigned tickets the workflow lets them take (not closed ones)."""
+    return is_staff(user) and ticket.assignee_id is None and can_be_taken(ticket.status)
+
+
+def can_be_escalated(ticket: Ticket) -> bool:
+    """Only tickets still being worked on can be escalated."""
+    return ticket.status not in DONE_STATUSES
+
+
+def can_escalate(user, ticket: Ticket) -> bool:
+    return is_staff(user) and can_be_escalated(ticket)
+
+
+def can_rate(user, ticket: Ticket) -> bool:
+    """The requester, once, after the ticket is resolved or closed."""
+    return (is_customer(user) and ticket.requester_id == user.id
+            and ticket.status in DONE_STATUSES and ticket.feedback is None)
+
+
+def can_confirm_resolution(user, ticket: Ticket) -> bool:
+    return (is_customer(user) and ticket.requester_id == user.id
+            and next_status(ticket.status, Way.CONFIRM) is not None)
+
+
+def can_withdraw(user, ticket: Ticket) -> bool:
+    return (is_customer(user) and ticket.requester_id == user.id
+            and next_status(ticket.status, Way.WITHDRAW) is not None)
 
 
 def visible_tickets(user):
     """A SELECT of the tickets this person may see; list pages start from it."""
     query = select(Ticket)
-    if user.is_staff:
+    if is_staff(user):
         return query
-    if user.is_customer:
+    if is_customer(user):
         return query.where(Ticket.requester_id == user.id)
     return query.where(false())
 
@@ -100,3 +181,49 @@ def get_visible_ticket(user, number: str) -> Ticket:
         abort(404)
     return ticket
 
+
+# --- decisions about agent accounts --------------------------------------------------------
+
+# decision: the agent-account states it applies to.
+AGENT_DECISIONS: dict[str, frozenset[AgentStatus]] = {
+    "approve": frozenset({AgentStatus.PENDING, AgentStatus.REJECTED}),
+    "reject": frozenset({AgentStatus.PENDING}),
+    "suspend": frozenset({AgentStatus.APPROVED}),
+    "reactivate": frozenset({AgentStatus.SUSPENDED}),
+    "promote": frozenset({AgentStatus.APPROVED}),
+}
+
+
+def can_decide(admin, user: User, decision: str) -> bool:
+    """An admin deciding on someone else's agent account, in a state the decision fits."""
+    return (is_admin(admin) and admin.id != user.id and user.is_agent
+            and user.agent_status in AGENT_DECISIONS[decision])
+
+
+def can_change_teams(admin, user: User) -> bool:
+    return is_admin(admin) and user.is_staff
+
+
+# --- templates -----------------------------------------------------------------------------
+
+_TEMPLATE_POLICY: dict[str, Callable] = {
+    "is_customer": is_customer, "is_staff": is_staff, "is_admin": is_admin,
+    "is_pending_agent": is_pending_agent,
+    "can_use_portal": can_use_portal, "can_see_queue": can_see_queue,
+    "can_see_console": can_see_console, "can_edit_faq": can_edit_faq,
+    "can_manage_reference": can_manage_reference, "can_manage_people": can_manage_people,
+    "can_export_tickets": can_export_tickets, "can_assign": can_assign,
+    "can_delete_tickets": can_delete_tickets,
+    "can_view_ticket": can_view_ticket, "can_work_ticket": can_work_ticket,
+    "can_reply": can_reply, "can_reply_publicly": can_reply_publicly,
+    "can_change_status": can_change_status, "can_take": can_take,
+    "can_escalate": can_escalate, "can_rate": can_rate,
+    "can_confirm_resolution": can_confirm_resolution, "can_withdraw": can_withdraw,
+    "can_decide": can_decide, "can_change_teams": can_change_teams,
+}
+
+
+def template_policy() -> dict[str, Callable]:
+    """The policy for Jinja, asked about the person viewing the page:
+    `{% if can_take(ticket) %}`, `{% if can_see_console() %}`."""
+    return {name: partial(rule, current_user) for name, rule in _TEMPLATE_POLICY.items()}

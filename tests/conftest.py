@@ -14,8 +14,9 @@ from sqlalchemy.engine import make_url
 from helpdesk import create_app
 from helpdesk.extensions import db
 from helpdesk.models import AgentStatus, Role, User
-from helpdesk.services import accounts, tickets
-from helpdesk.services.defaults import install_defaults
+from helpdesk.services.catalog.defaults import install_defaults
+from helpdesk.services.people import accounts
+from helpdesk.services.tickets import opening
 
 PASSWORD = "password123"
 PG_SERVER_URL = os.environ.get("HELPDESK_TEST_DATABASE_URL")
@@ -154,7 +155,7 @@ def admin(app):
 
 
 def make_ticket(requester, *, subject="Parcel arrived damaged", files=(), **fields):
-    return tickets.create_ticket(requester=requester, created_by=requester, subject=subject,
+    return opening.create_ticket(requester=requester, created_by=requester, subject=subject,
                                  description=fields.pop("description", "The box was crushed."),
                                  files=files, **fields)
 

@@ -5,8 +5,8 @@ from flask import Flask
 
 from helpdesk.extensions import db
 from helpdesk.models import AgentStatus, AuditEvent, Notification, Role, Team, User
-from helpdesk.services import people
 from helpdesk.services.errors import Conflict, Forbidden
+from helpdesk.services.people import decisions as people
 
 
 def events(action):

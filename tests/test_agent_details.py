@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditEvent, Category, Priority, SlaTarget, Status, Team
-from helpdesk.services import assignment
-from helpdesk.services.defaults import SLA_DEFAULTS
+from helpdesk.services.catalog.defaults import SLA_DEFAULTS
+from helpdesk.services.tickets import assignment
 
 
 def _assigned(ticket, agent):

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditEvent, Role, Status, Ticket, User
-from helpdesk.services import assignment
 from helpdesk.services.errors import Conflict
+from helpdesk.services.tickets import assignment
 
 RACERS = 6
 

@@ -15,8 +15,8 @@ from helpdesk.models import (
     Status,
     Ticket,
 )
-from helpdesk.services import tickets
-from helpdesk.services.workflow import allowed_targets, manual_ways
+from helpdesk.services.tickets import conversation
+from helpdesk.services.tickets.workflow import allowed_targets, manual_ways
 
 
 def html_of(response) -> str:
@@ -63,8 +63,8 @@ def test_workspace_shows_number_status_priority_and_the_contract_labels(
 
 
 def test_thread_shows_internal_notes_visibly_different(app, client, agent, customer, ticket):
-    tickets.post_reply(ticket, customer, "Customer says hello")
-    note = tickets.post_reply(ticket, agent, "Secret note for staff", internal=True)
+    conversation.post_reply(ticket, customer, "Customer says hello")
+    note = conversation.post_reply(ticket, agent, "Secret note for staff", internal=True)
     login(client, agent)
     html = html_of(client.get(f"/agent/tickets/{ticket.number}"))
     assert "Customer says hello" in html and "Secret note for staff" in html
@@ -93,7 +93,7 @@ def test_the_canned_reply_picker_fills_the_message_box(app, client, agent, ticke
 def test_history_lists_events_with_actor_names_and_other_tickets(
         app, client, agent, customer, ticket):
     older = make_ticket(customer, subject="An older question")
-    tickets.post_reply(ticket, customer, "More details")
+    conversation.post_reply(ticket, customer, "More details")
     login(client, agent)
     client.post(f"/agent/tickets/{ticket.number}/take")
     html = html_of(client.get(f"/agent/tickets/{ticket.number}"))
@@ -106,7 +106,7 @@ def test_history_lists_events_with_actor_names_and_other_tickets(
 
 def test_attachment_links_go_through_the_download_view(app, client, agent, customer):
     ticket = make_ticket(customer, files=[_file("photo.png")])
-    tickets.post_reply(ticket, customer, "Another one", files=[_file("second.png")])
+    conversation.post_reply(ticket, customer, "Another one", files=[_file("second.png")])
     login(client, agent)
     html = html_of(client.get(f"/agent/tickets/{ticket.number}"))
     for name in ("photo.png", "second.png"):
@@ -297,8 +297,8 @@ def test_escalation_raises_to_critical_records_why_and_notifies(
 def test_the_assignee_hears_of_customer_replies_and_new_files(
         app, agent, other_agent, customer, ticket):
     assign(ticket, agent)
-    tickets.post_reply(ticket, customer, "Here is a photo", files=[_file("p.png")])
-    tickets.post_reply(ticket, other_agent, "Carrier's report", internal=True,
+    conversation.post_reply(ticket, customer, "Here is a photo", files=[_file("p.png")])
+    conversation.post_reply(ticket, other_agent, "Carrier's report", internal=True,
                        files=[_file("report.png")])
     kinds = list(db.session.scalars(select(Notification.kind).where(
         Notification.user_id == agent.id).order_by(Notification.id)))
@@ -307,7 +307,7 @@ def test_the_assignee_hears_of_customer_replies_and_new_files(
 
 def test_opening_the_ticket_marks_its_notifications_read(app, client, agent, customer, ticket):
     assign(ticket, agent)
-    tickets.post_reply(ticket, customer, "Any news?")
+    conversation.post_reply(ticket, customer, "Any news?")
     login(client, agent)
     client.get(f"/agent/tickets/{ticket.number}")
     assert db.session.scalar(select(func.count(Notification.id)).where(

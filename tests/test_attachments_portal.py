@@ -12,7 +12,7 @@ from werkzeug.test import EnvironBuilder
 
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, AuditEvent, Message, Role, Ticket
-from helpdesk.services import tickets
+from helpdesk.services.tickets import conversation
 
 MB = 1024 * 1024
 HTML_AS_PNG = b"<!doctype html><html><body><script>alert(document.cookie)</script></body>"
@@ -144,7 +144,7 @@ def test_a_file_needs_a_signed_in_person_who_may_see_it(client, app, customer):
 
 def test_internal_note_files_are_never_downloadable_by_the_customer(client, customer, admin):
     ticket = make_ticket(customer)
-    note = tickets.post_reply(ticket, admin, "Courier report", internal=True,
+    note = conversation.post_reply(ticket, admin, "Courier report", internal=True,
                               files=[a_file("courier.pdf", PDF_BYTES)])
     attachment_id = note.attachments[0].id
     login(client, customer)

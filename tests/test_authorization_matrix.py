@@ -11,7 +11,7 @@ from conftest import PNG_BYTES, make_ticket, make_user, upload
 
 from helpdesk.extensions import db
 from helpdesk.models import AgentStatus, Attachment, Category, FaqEntry, Role, Team
-from helpdesk.services import assignment, tickets
+from helpdesk.services.tickets import assignment, conversation
 
 OK, LOGIN = "ok", "login"
 PERSONAS = ("anonymous", "owner", "other_customer", "pending_agent", "agent", "assignee",
@@ -123,7 +123,7 @@ def _world(ticket_owner_password_user=None):
     admin = make_user(Role.ADMIN, name="Admin")
     ticket = make_ticket(owner, files=[_file()])
     assignment.take_ticket(ticket, assignee)
-    tickets.post_reply(ticket, assignee, "Public answer")
+    conversation.post_reply(ticket, assignee, "Public answer")
     people = {"owner": owner, "other_customer": other, "pending_agent": pending,
               "agent": agent, "assignee": assignee, "admin": admin}
     return people, ticket

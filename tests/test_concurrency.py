@@ -6,8 +6,8 @@ from conftest import make_ticket, make_user
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditEvent, Message, Role, Ticket, User
-from helpdesk.services import assignment, tickets
 from helpdesk.services.errors import Conflict
+from helpdesk.services.tickets import assignment, conversation, opening
 
 CREATORS, REPLIERS, TAKERS = 6, 6, 8
 PER_THREAD = 8
@@ -45,7 +45,7 @@ def test_twenty_threads_create_reply_and_take_without_losing_anything(app):
         def job():
             user = db.session.get(User, user_id)
             for n in range(PER_THREAD):
-                tickets.create_ticket(requester=user, created_by=user, subject=f"Load {n}",
+                opening.create_ticket(requester=user, created_by=user, subject=f"Load {n}",
                                       description="Created under load")
         return job
 
@@ -54,7 +54,7 @@ def test_twenty_threads_create_reply_and_take_without_losing_anything(app):
             user = db.session.get(User, user_id)
             for n in range(PER_THREAD):
                 ticket = db.session.get(Ticket, ticket_id)
-                tickets.post_reply(ticket, user, f"Reply {n}")
+                conversation.post_reply(ticket, user, f"Reply {n}")
         return job
 
     def take(agent_id):

@@ -7,7 +7,8 @@ from conftest import login
 
 from helpdesk.extensions import db
 from helpdesk.models import Notification
-from helpdesk.services import assignment, notifications, tickets
+from helpdesk.services import notifications
+from helpdesk.services.tickets import assignment, conversation, opening
 
 
 class Inbox:
@@ -41,16 +42,16 @@ def inbox(app_config):
 
 def test_public_reply_e_mails_the_customer_but_an_internal_note_does_not(
         inbox, app, client, customer, admin):
-    ticket = tickets.create_ticket(requester=customer, created_by=customer,
+    ticket = opening.create_ticket(requester=customer, created_by=customer,
                                    subject="Broken mug", description="Handle came off")
     assignment.assign_ticket(ticket, admin, admin)
     assert "is now Open" in inbox.to(customer.email)[0]  # status changes are mailed
     inbox.messages.clear()
-    tickets.post_reply(ticket, admin, "Checked stock: SECRET-NOTE", internal=True)
+    conversation.post_reply(ticket, admin, "Checked stock: SECRET-NOTE", internal=True)
     assert inbox.to(customer.email) == []
     login(client, admin)  # a request context gives the mail a link to the ticket
     with app.test_request_context():
-        tickets.post_reply(ticket, admin, "A replacement is on its way.")
+        conversation.post_reply(ticket, admin, "A replacement is on its way.")
     [mail] = inbox.to(customer.email)
     assert f"[{ticket.number}] Broken mug" in mail
     assert f"New reply on {ticket.number}" in mail
@@ -59,7 +60,7 @@ def test_public_reply_e_mails_the_customer_but_an_internal_note_does_not(
 
 
 def test_a_rolled_back_change_sends_no_mail(inbox, app, customer, admin):
-    ticket = tickets.create_ticket(requester=customer, created_by=customer,
+    ticket = opening.create_ticket(requester=customer, created_by=customer,
                                    subject="Late", description="Where is it?")
     before = len(inbox.messages)
     notifications.notify([customer], ticket, "test", "should not be sent")
@@ -70,10 +71,10 @@ def test_a_rolled_back_change_sends_no_mail(inbox, app, customer, admin):
 
 
 def test_without_smtp_only_in_app_notifications_are_written(app, customer, admin):
-    ticket = tickets.create_ticket(requester=customer, created_by=customer,
+    ticket = opening.create_ticket(requester=customer, created_by=customer,
                                    subject="Late", description="Where is it?")
     assignment.assign_ticket(ticket, admin, admin)
-    tickets.post_reply(ticket, admin, "On its way")
+    conversation.post_reply(ticket, admin, "On its way")
     kinds = db.session.scalars(db.select(Notification.kind).filter_by(
         user_id=customer.id)).all()
     assert "agent_replied" in kinds

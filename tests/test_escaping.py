@@ -8,7 +8,8 @@ from werkzeug.datastructures import FileStorage
 
 from helpdesk.extensions import db
 from helpdesk.models import Category, FaqEntry, Role, Team
-from helpdesk.services import assignment, tickets
+from helpdesk.services.tickets import assignment, conversation, feedback, opening
+from helpdesk.services.tickets import status as ticket_status
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 RAW_MARKERS = ("<script>alert", "<img src=x")
@@ -25,17 +26,17 @@ def evil_world():
     agent = make_user(Role.AGENT, name=f"Mal {PAYLOAD}")
     admin = make_user(Role.ADMIN, name="Admin")
     team.members.append(agent)
-    ticket = tickets.create_ticket(
+    ticket = opening.create_ticket(
         requester=customer, created_by=customer, subject=f"Subj {PAYLOAD}",
         description=f"Desc {PAYLOAD}", category_id=category.id,
         order_reference=f"=HYPERLINK(\"x\") {PAYLOAD}"[:100],
         files=[FileStorage(io.BytesIO(PNG_BYTES), filename=f"{PAYLOAD}.png")])
     assignment.take_ticket(ticket, agent)
-    tickets.post_reply(ticket, agent, f"Reply {PAYLOAD}")
-    tickets.post_reply(ticket, agent, f"Note {PAYLOAD}", internal=True)
-    tickets.post_reply(ticket, customer, f"Thanks {PAYLOAD}")
-    tickets.change_status(ticket, agent, "resolved")
-    tickets.submit_feedback(ticket, customer, 4, f"Comment {PAYLOAD}")
+    conversation.post_reply(ticket, agent, f"Reply {PAYLOAD}")
+    conversation.post_reply(ticket, agent, f"Note {PAYLOAD}", internal=True)
+    conversation.post_reply(ticket, customer, f"Thanks {PAYLOAD}")
+    ticket_status.change_status(ticket, agent, "resolved")
+    feedback.submit_feedback(ticket, customer, 4, f"Comment {PAYLOAD}")
     return customer, agent, admin, ticket
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from helpdesk.extensions import db
 from helpdesk.models import Role, Status, Ticket
-from helpdesk.services import export
+from helpdesk.services.reporting import export
 
 
 def rows_of(response) -> list[list[str]]:
@@ -62,7 +62,7 @@ def test_the_export_reads_in_batches_and_writes_in_chunks(app, admin, customer, 
     for i in range(7):
         make_ticket(customer, subject=f"Batch {i}")
     monkeypatch.setattr(export, "BATCH_ROWS", 2)
-    from helpdesk.services.queue import QueueFilters
+    from helpdesk.services.queue.filters import QueueFilters
     chunks = list(export.csv_chunks(export.export_rows(admin, QueueFilters()), rows_per_chunk=3))
     assert len(chunks) == 3  # header + 7 rows in chunks of 3
     numbers = [r[0] for r in csv.reader(io.StringIO("".join(chunks)))][1:]

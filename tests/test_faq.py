@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from helpdesk.extensions import db
 from helpdesk.models import Category, FaqEntry
-from helpdesk.services import faq
+from helpdesk.services.catalog import faq
 
 
 def category(name: str) -> Category:

@@ -21,8 +21,8 @@ from helpdesk.models import (
     TicketTag,
     utcnow,
 )
-from helpdesk.services import housekeeping, tickets
 from helpdesk.services.errors import Forbidden
+from helpdesk.services.tickets import conversation, housekeeping
 
 
 def png(name="photo.png"):
@@ -38,8 +38,8 @@ def full_ticket(app, customer, agent):
     """A ticket with an opening file, a reply with a file, an internal note, a tag,
     feedback and notifications."""
     ticket = make_ticket(customer, files=[png("opening.png")])
-    tickets.post_reply(ticket, customer, "More photos", files=[png("more.png")])
-    tickets.post_reply(ticket, agent, "Checked the warehouse", internal=True)
+    conversation.post_reply(ticket, customer, "More photos", files=[png("more.png")])
+    conversation.post_reply(ticket, agent, "Checked the warehouse", internal=True)
     db.session.add(TicketTag(ticket_id=ticket.id, name="fragile"))
     db.session.add(Feedback(ticket_id=ticket.id, author_id=customer.id, rating=4))
     db.session.add(Notification(user_id=agent.id, ticket_id=ticket.id, kind="x", text="x"))

@@ -5,8 +5,8 @@ from conftest import make_ticket, make_user
 
 from helpdesk.extensions import db
 from helpdesk.models import Role, Setting, Ticket
-from helpdesk.services import tickets
 from helpdesk.services.errors import InvalidInput
+from helpdesk.services.tickets import opening
 
 
 def test_numbers_are_sequential_with_the_prefix(customer):
@@ -40,7 +40,7 @@ def test_concurrent_creation_gives_distinct_consecutive_numbers(app):
             with app.app_context():
                 user = db.session.get(type(customers[0]), user_id)
                 for _ in range(25):
-                    tickets.create_ticket(requester=user, created_by=user, subject="Race",
+                    opening.create_ticket(requester=user, created_by=user, subject="Race",
                                           description="Concurrent creation")
         except Exception as error:  # surfaced below: a thread cannot fail the test itself
             errors.append(error)

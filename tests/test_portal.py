@@ -16,7 +16,8 @@ from helpdesk.models import (
     Ticket,
     utcnow,
 )
-from helpdesk.services import assignment, tickets
+from helpdesk.services.tickets import assignment, conversation
+from helpdesk.services.tickets import status as ticket_status
 
 
 def count(model) -> int:
@@ -29,7 +30,7 @@ def category(name: str) -> Category:
 
 def set_status(ticket, admin, *statuses):
     for status in statuses:
-        tickets.change_status(ticket, admin, status)
+        ticket_status.change_status(ticket, admin, status)
 
 
 def numbers_on(html: str) -> list[str]:
@@ -70,7 +71,7 @@ def test_my_tickets_lists_only_my_own_tickets_newest_activity_first(
     old.last_activity_at = utcnow() - timedelta(days=3)
     recent.last_activity_at = utcnow() - timedelta(days=1)
     db.session.commit()
-    tickets.post_reply(old, customer, "Any news?")  # activity moves the old one up
+    conversation.post_reply(old, customer, "Any news?")  # activity moves the old one up
 
     login(client, customer)
     html = client.get("/portal/tickets").get_data(as_text=True)
@@ -118,9 +119,9 @@ def test_search_finds_my_tickets_by_number_subject_description_and_public_replie
         client, customer, other_customer, admin):
     by_subject = make_ticket(customer, subject="Blender arrived cracked")
     by_reply = make_ticket(customer, subject="Question about delivery")
-    tickets.post_reply(by_reply, admin, "Your courier is Zephyrlogistics.")
+    conversation.post_reply(by_reply, admin, "Your courier is Zephyrlogistics.")
     by_note = make_ticket(customer, subject="Something else")
-    tickets.post_reply(by_note, admin, "Internal: Zephyrlogistics lost it", internal=True)
+    conversation.post_reply(by_note, admin, "Internal: Zephyrlogistics lost it", internal=True)
     make_ticket(other_customer, subject="Blender arrived cracked too")
     login(client, customer)
 
@@ -192,9 +193,9 @@ def test_unseen_reply_marker_shows_after_an_agent_reply_until_the_ticket_is_open
     login(client, customer)
     assert "unseen-dot" not in client.get("/portal/tickets").get_data(as_text=True)
 
-    tickets.post_reply(ticket, admin, "We are on it.")
+    conversation.post_reply(ticket, admin, "We are on it.")
     assert "unseen-dot" in client.get("/portal/tickets").get_data(as_text=True)
-    tickets.post_reply(ticket, admin, "A colleague's note.", internal=True)
+    conversation.post_reply(ticket, admin, "A colleague's note.", internal=True)
 
     client.get(f"/portal/tickets/{ticket.number}")
     assert "unseen-dot" not in client.get("/portal/tickets").get_data(as_text=True)
@@ -373,8 +374,8 @@ def test_opening_a_ticket_marks_its_notifications_read_and_no_others(client, cus
                                                                      admin):
     ticket = make_ticket(customer)
     other = make_ticket(customer, subject="Another one")
-    tickets.post_reply(ticket, admin, "First answer")
-    tickets.post_reply(other, admin, "Second answer")
+    conversation.post_reply(ticket, admin, "First answer")
+    conversation.post_reply(other, admin, "Second answer")
     updated_at = db.session.get(Ticket, ticket.id).updated_at
     login(client, customer)
     assert "(2 unread)" in client.get("/portal/tickets").get_data(as_text=True)

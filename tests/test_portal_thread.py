@@ -9,8 +9,9 @@ from werkzeug.datastructures import FileStorage
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditEvent, Feedback, Message, Notification, Status, Ticket
-from helpdesk.services import tickets
 from helpdesk.services.errors import Conflict, InvalidInput, InvalidTransition
+from helpdesk.services.tickets import conversation, feedback
+from helpdesk.services.tickets import status as ticket_status
 
 
 def a_file(name: str, content: bytes) -> FileStorage:
@@ -24,7 +25,7 @@ def count(model) -> int:
 
 def set_status(ticket, admin, *statuses):
     for status in statuses:
-        tickets.change_status(ticket, admin, status)
+        ticket_status.change_status(ticket, admin, status)
 
 
 def page_of(client, ticket) -> str:
@@ -40,8 +41,8 @@ def status_of(ticket) -> str:
 
 def test_the_customer_sees_public_replies_but_never_internal_notes(client, customer, admin):
     ticket = make_ticket(customer)
-    tickets.post_reply(ticket, admin, "Public: a new one is on its way.")
-    tickets.post_reply(ticket, admin, "Secret: the courier was careless again.",
+    conversation.post_reply(ticket, admin, "Public: a new one is on its way.")
+    conversation.post_reply(ticket, admin, "Secret: the courier was careless again.",
                        internal=True, files=[a_file("courier-report.png", PNG_BYTES)])
     login(client, customer)
     html = page_of(client, ticket)
@@ -57,8 +58,8 @@ def test_the_customer_sees_public_replies_but_never_internal_notes(client, custo
 
 def test_the_thread_lists_messages_oldest_first_with_authors(client, customer, admin):
     ticket = make_ticket(customer)
-    tickets.post_reply(ticket, admin, "First: hello from support")
-    tickets.post_reply(ticket, customer, "Second: thanks!")
+    conversation.post_reply(ticket, admin, "First: hello from support")
+    conversation.post_reply(ticket, customer, "Second: thanks!")
     login(client, customer)
     html = page_of(client, ticket)
     assert html.index("The box was crushed.") < html.index("First: hello") \
@@ -257,16 +258,16 @@ def test_the_feedback_service_refuses_ratings_outside_1_to_5(app, customer, admi
     ticket = make_ticket(customer)
     set_status(ticket, admin, "resolved")
     with pytest.raises(InvalidInput, match="1 to 5"):
-        tickets.submit_feedback(ticket, customer, rating)
+        feedback.submit_feedback(ticket, customer, rating)
     assert count(Feedback) == 0
 
 
 def test_the_feedback_service_refuses_early_and_second_ratings(app, customer, admin):
     ticket = make_ticket(customer)
     with pytest.raises(InvalidTransition):
-        tickets.submit_feedback(ticket, customer, 5)
+        feedback.submit_feedback(ticket, customer, 5)
     set_status(ticket, admin, "resolved")
-    tickets.submit_feedback(ticket, customer, 5)
+    feedback.submit_feedback(ticket, customer, 5)
     with pytest.raises(Conflict):
-        tickets.submit_feedback(ticket, customer, 3)
+        feedback.submit_feedback(ticket, customer, 3)
     assert count(Feedback) == 1

@@ -9,7 +9,7 @@ from werkzeug.datastructures import FileStorage
 
 from helpdesk.extensions import db
 from helpdesk.models import Role, Status
-from helpdesk.services import tickets
+from helpdesk.services.tickets import conversation
 
 
 @contextmanager
@@ -61,7 +61,7 @@ def _conversation(ticket, customer, agents, n):
     for i in range(n):
         author = agents[i % len(agents)] if i % 2 else customer
         internal = author is not customer and author is not agents[0]
-        tickets.post_reply(ticket, author, f"Message {i}", internal=internal,
+        conversation.post_reply(ticket, author, f"Message {i}", internal=internal,
                            files=[_file(f"f{i}.png")])
     ticket.tags = []
     db.session.commit()

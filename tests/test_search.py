@@ -11,7 +11,9 @@ from sqlalchemy.engine import make_url
 from helpdesk import create_app
 from helpdesk.extensions import db
 from helpdesk.models import Status, Ticket
-from helpdesk.services import demo, search, tickets
+from helpdesk.services import demo
+from helpdesk.services.queue import search
+from helpdesk.services.tickets import conversation
 
 
 def found(query: str) -> set[str]:
@@ -26,8 +28,8 @@ def corpus(app, customer, other_customer, agent):
     """Three tickets; Carla's damaged parcel has a public reply and an internal note."""
     damaged = make_ticket(customer, subject="Parcel arrived damaged",
                           description="The box was crushed on one side.")
-    tickets.post_reply(damaged, customer, "Photos of the dented kettle attached")
-    tickets.post_reply(damaged, agent, "Carrier claim opened internally", internal=True)
+    conversation.post_reply(damaged, customer, "Photos of the dented kettle attached")
+    conversation.post_reply(damaged, agent, "Carrier claim opened internally", internal=True)
     refund = make_ticket(other_customer, subject="Refund not received",
                          description="Paid by card; nothing came back.")
     late = make_ticket(customer, subject="Delivery is late", description="Still waiting.")

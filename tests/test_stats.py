@@ -24,7 +24,7 @@ from helpdesk.models import (
     Ticket,
     utcnow,
 )
-from helpdesk.services import stats
+from helpdesk.services.reporting import stats
 
 
 def seed_mix(customer, staff, count=80, seed=7):

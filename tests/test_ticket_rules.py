@@ -4,8 +4,9 @@ from conftest import login, make_ticket, make_user
 
 from helpdesk.extensions import db
 from helpdesk.models import AgentStatus, Category, Notification, Role, Status, Team
-from helpdesk.services import assignment, tickets
 from helpdesk.services.errors import InvalidTransition
+from helpdesk.services.tickets import assignment, conversation, opening
+from helpdesk.services.tickets import status as ticket_status
 
 
 def kinds_for(user):
@@ -22,19 +23,19 @@ def test_taking_a_new_ticket_tells_the_customer_it_is_in_progress(customer, agen
 def test_agents_cannot_reply_publicly_on_a_closed_ticket_but_can_note(customer, admin):
     ticket = make_ticket(customer)
     assignment.assign_ticket(ticket, admin, admin)
-    tickets.change_status(ticket, admin, Status.CLOSED)
+    ticket_status.change_status(ticket, admin, Status.CLOSED)
     before = len(kinds_for(customer))
     with pytest.raises(InvalidTransition):
-        tickets.post_reply(ticket, admin, "Hello again")
+        conversation.post_reply(ticket, admin, "Hello again")
     assert len(kinds_for(customer)) == before
-    note = tickets.post_reply(ticket, admin, "For the file", internal=True)
+    note = conversation.post_reply(ticket, admin, "For the file", internal=True)
     assert note.is_internal
 
 
 def test_a_line_break_in_the_subject_is_folded_into_one_line(app_config, app, customer):
     app.config["MAIL_HOST"] = "127.0.0.1"  # headers are built even if nothing listens
     app.config["MAIL_PORT"] = 9  # discard port: sending fails quietly after commit
-    ticket = tickets.create_ticket(requester=customer, created_by=customer,
+    ticket = opening.create_ticket(requester=customer, created_by=customer,
                                    subject="Broken\r\nBcc: victim@example.com",
                                    description="x")
     assert ticket.subject == "Broken Bcc: victim@example.com"
@@ -57,7 +58,7 @@ def test_an_internal_note_does_not_move_the_ticket_in_my_tickets(client, custome
     older = make_ticket(customer, subject="Older one")
     make_ticket(customer, subject="Newer one")
     seen_before = older.public_activity_at
-    tickets.post_reply(older, admin, "Internal: SECRET-NOTE", internal=True)
+    conversation.post_reply(older, admin, "Internal: SECRET-NOTE", internal=True)
     assert older.public_activity_at == seen_before  # internal activity is not public
     login(client, customer)
     html = client.get("/portal/tickets").get_data(as_text=True)

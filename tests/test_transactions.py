@@ -11,8 +11,9 @@ from werkzeug.datastructures import FileStorage
 
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, AuditEvent, Message, Ticket
-from helpdesk.services import notifications, tickets
-from helpdesk.services.storage import LocalStorage
+from helpdesk.services import notifications
+from helpdesk.services.files.storage import LocalStorage
+from helpdesk.services.tickets import conversation
 
 
 class Boom(RuntimeError):
@@ -70,7 +71,7 @@ def test_failed_reply_leaves_nothing_behind(app, customer, monkeypatch, inject):
     before = counts()
     inject(monkeypatch)
     with pytest.raises(Boom):
-        tickets.post_reply(ticket, customer, "Here are the photos", files=files())
+        conversation.post_reply(ticket, customer, "Here are the photos", files=files())
     assert counts() == before
     assert stored_files(app) == []
 

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from helpdesk.extensions import db
 from helpdesk.models import AuditEvent, Role, Status, Ticket
-from helpdesk.services import tickets
 from helpdesk.services.errors import Forbidden, InvalidTransition
-from helpdesk.services.workflow import (
+from helpdesk.services.tickets import status as ticket_status
+from helpdesk.services.tickets.workflow import (
     EVENT_WAYS,
     Way,
     allowed_targets,
@@ -93,7 +93,7 @@ def test_change_status_allows_exactly_the_table_and_audits_only_real_moves(
         db.session.commit()
         allowed = bool(EXPECTED.get((current, target), set()) & manual_ways(role))
         if allowed:
-            tickets.change_status(ticket, actor, target)
+            ticket_status.change_status(ticket, actor, target)
             db.session.refresh(ticket)
             assert ticket.status == target
             event = db.session.scalars(select(AuditEvent).where(
@@ -104,7 +104,7 @@ def test_change_status_allows_exactly_the_table_and_audits_only_real_moves(
             assert (ticket.closed_at is not None) == (target == S.CLOSED)
         else:
             with pytest.raises(InvalidTransition):
-                tickets.change_status(ticket, actor, target)
+                ticket_status.change_status(ticket, actor, target)
             db.session.refresh(ticket)
             assert ticket.status == current
             assert _status_events(ticket) == 0
@@ -116,7 +116,7 @@ def test_an_agent_cannot_change_the_status_of_someone_elses_ticket(
     ticket.status, ticket.assignee = S.IN_PROGRESS, other_agent
     db.session.commit()
     with pytest.raises(Forbidden):
-        tickets.change_status(ticket, agent, S.RESOLVED)
+        ticket_status.change_status(ticket, agent, S.RESOLVED)
     db.session.refresh(ticket)
     assert ticket.status == S.IN_PROGRESS and _status_events(ticket) == 0
     assert db.session.get(Ticket, ticket.id).resolved_at is None

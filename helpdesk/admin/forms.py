@@ -27,7 +27,8 @@ except ImportError:  # WTForms < 3.3 takes (value, label) tuples
     SelectChoice = None
 
 from ..models import Priority
-from ..services.reference import MAX_AUTOCLOSE_DAYS, MAX_SLA_HOURS, PREFIX_PATTERN
+from ..services.catalog.admin import MAX_SLA_HOURS
+from ..services.catalog.settings import MAX_AUTOCLOSE_DAYS, PREFIX_PATTERN
 
 
 def options(pairs) -> list:

@@ -3,8 +3,9 @@ from flask import render_template, request
 from flask_login import current_user
 
 from ..extensions import db
-from ..services import people, reference
+from ..services.catalog import admin as reference
 from ..services.errors import DomainError
+from ..services.people import decisions as people
 from . import bp
 from .forms import AgentTeamsForm, CustomerSearchForm, EmptyForm, options
 from .handling import abort_for, admin_url, edit_page, one_button, posted_form

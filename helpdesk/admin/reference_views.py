@@ -3,8 +3,10 @@ from flask import render_template
 from flask_login import current_user
 
 from ..models import CannedReply, Category, FaqEntry, Team
-from ..services import people, reference
+from ..services.catalog import admin as reference
 from ..services.errors import DomainError
+from ..services.people import decisions as people
+from ..services.people.directory import staff_members
 from . import bp
 from .forms import (
     CannedReplyForm,
@@ -80,7 +82,7 @@ def team_members(team_id: int):
     team = _row(Team, team_id)
     form = MembersForm(posted_form(), members=[u.id for u in team.members])
     form.members.choices = options((u.id, f"{u.name} ({u.email})")
-                                   for u in people.team_candidates())
+                                   for u in staff_members())
     return edit_page(form, lambda: people.set_team_members(current_user, team,
                                                            form.members.data),
                      done=f"Members of {team.name} are saved.", back=admin_url("teams"),

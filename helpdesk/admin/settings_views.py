@@ -1,7 +1,8 @@
 """SLA targets per priority and the installation's settings."""
 from flask_login import current_user
 
-from ..services import numbering, reference
+from ..services.catalog import admin as reference
+from ..services.catalog import settings as settings_service
 from . import bp
 from .forms import SettingsForm, SlaForm
 from .handling import admin_url, edit_page
@@ -19,11 +20,11 @@ def sla():
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
-    form = SettingsForm(data={"ticket_prefix": numbering.ticket_prefix(),
-                              "autoclose_days": reference.autoclose_days()})
+    form = SettingsForm(data={"ticket_prefix": settings_service.ticket_prefix(),
+                              "autoclose_days": settings_service.autoclose_days()})
 
     def save():
-        reference.save_settings(current_user, ticket_prefix=form.ticket_prefix.data,
+        settings_service.save_settings(current_user, ticket_prefix=form.ticket_prefix.data,
                                 autoclose_days=form.autoclose_days.data)
     return edit_page(form, save, done="Settings are saved.", back=admin_url("settings"),
                      title="Settings")

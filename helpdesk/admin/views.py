@@ -3,8 +3,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
-from ..services import charts, housekeeping, stats
 from ..services.errors import DomainError
+from ..services.reporting import audit_log as audit_log_service
+from ..services.reporting import charts, stats
+from ..services.tickets import housekeeping
 from . import bp
 from .forms import AuditFilterForm, DeleteTicketForm
 from .handling import abort_for, attach_error, form_status
@@ -21,10 +23,10 @@ def dashboard():
 def audit_log():
     form = AuditFilterForm(request.args)
     valid = form.validate()  # invalid filters: shown next to their fields, list unfiltered
-    page = db.paginate(stats.audit_log_query(**(form.data if valid else {})),
+    page = db.paginate(audit_log_service.audit_log_query(**(form.data if valid else {})),
                        per_page=AUDIT_PAGE_SIZE, error_out=False)
     return render_template("admin/audit.html", form=form, page=page,
-                           actions=stats.AUDIT_ACTIONS), 200 if valid else 400
+                           actions=audit_log_service.AUDIT_ACTIONS), 200 if valid else 400
 
 
 @bp.route("/tickets/<number>/delete", methods=["GET", "POST"])

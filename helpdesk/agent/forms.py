@@ -25,8 +25,8 @@ except ImportError:  # WTForms < 3.3 takes (value, label) tuples and {group: [..
     SelectChoice = None
 
 from ..models import STATUS_LABELS, Priority, Status
-from ..services.assignment import parse_id
-from ..services.queue import SORTS, QueueFilters
+from ..services.ids import parse_id
+from ..services.queue.filters import SORTS, QueueFilters
 
 
 def choices(pairs, optgroup: str | None = None) -> list:

@@ -9,8 +9,10 @@ from flask_login import current_user
 
 from ..models import STATUS_LABELS, Status
 from ..permissions import can_work_ticket
-from ..services import assignment, tickets, workspace
 from ..services.errors import Conflict, DomainError, Forbidden, NotFound
+from ..services.tickets import assignment, conversation, workspace
+from ..services.tickets import details as ticket_details
+from ..services.tickets import status as ticket_status
 from . import bp
 from .forms import (
     ActionForm,
@@ -32,7 +34,7 @@ FORMS = {"reply_form": ReplyForm, "status_form": StatusForm, "priority_form": Pr
 def workspace_helpers():
     def attachment_url(attachment) -> str:
         return url_for("public.download", attachment_id=attachment.id)
-    return {"attachment_url": attachment_url, "can_escalate": assignment.can_escalate}
+    return {"attachment_url": attachment_url}
 
 
 def _ticket(number: str):
@@ -117,9 +119,9 @@ def reply(number):
     if not form.validate():
         return render_ticket(number, 400, reply_form=form)
     try:
-        message = tickets.post_reply(ticket, current_user, form.body.data,
-                                     internal=bool(form.internal.data),
-                                     files=request.files.getlist(form.attachments.name))
+        message = conversation.post_reply(ticket, current_user, form.body.data,
+                                          internal=bool(form.internal.data),
+                                          files=request.files.getlist(form.attachments.name))
     except DomainError as error:
         return _refused(number, "reply_form", form, error, "body")
     flash("Internal note added." if message.is_internal else "Reply sent.", "success")
@@ -133,7 +135,7 @@ def change_status(number):
     if not form.validate():
         return render_ticket(number, 400, status_form=form)
     try:
-        changed = workspace.set_status(ticket, current_user, form.status.data)
+        changed = ticket_status.pick_status(ticket, current_user, form.status.data)
     except DomainError as error:
         return _refused(number, "status_form", form, error, "status")
     if changed:
@@ -205,7 +207,7 @@ def details(number):
     if not form.validate():
         return render_ticket(number, 400, details_form=form)
     try:
-        changed = workspace.update_details(
+        changed = ticket_details.update_details(
             ticket, current_user, team_id=form.team.data, category_id=form.category.data,
             due_at=form.due_at.data, tags=form.tags.data,
             estimated_hours=form.estimated_hours.data, actual_hours=form.actual_hours.data)

@@ -15,9 +15,11 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ..models import STATUS_LABELS, Status
-from ..services import export, portal, tickets, workspace
-from ..services import queue as queues
 from ..services.errors import DomainError, Forbidden
+from ..services.queue import filters as queues
+from ..services.reporting import export
+from ..services.tickets import bulk as bulk_actions
+from ..services.tickets import customer, opening, workspace
 from . import bp
 from .forms import (
     ANY,
@@ -95,7 +97,7 @@ def bulk():
     form.bulk_action.choices = bulk_choices(workspace.references())
     if form.validate():
         try:
-            result = workspace.bulk_update(current_user, form.ticket_ids.data,
+            result = bulk_actions.bulk_update(current_user, form.ticket_ids.data,
                                            form.bulk_action.data)
         except DomainError as error:
             form.bulk_action.errors.append(error.message)
@@ -115,7 +117,7 @@ def _numbers(numbers: list[str]) -> str:
     return listed + (f" and {more} more" if more > 0 else "")
 
 
-def _flash_bulk_result(result: workspace.BulkResult) -> None:
+def _flash_bulk_result(result: bulk_actions.BulkResult) -> None:
     def tickets(n):
         return f"{n} ticket" + ("" if n == 1 else "s")
     if result.changed:
@@ -148,10 +150,10 @@ def export_csv():
 def new_ticket():
     """Open a ticket for a customer who phoned or wrote in."""
     form = TicketForCustomerForm()
-    form.set_categories(portal.category_choices())
+    form.set_categories(customer.category_choices())
     if form.validate_on_submit():
         try:
-            ticket = tickets.open_for_customer(
+            ticket = opening.open_for_customer(
                 current_user, customer_email=form.customer_email.data,
                 subject=form.subject.data, description=form.description.data,
                 category_id=form.category.data, priority=form.priority.data,

@@ -5,8 +5,8 @@ from flask_login import current_user, login_fresh, login_required, login_user, l
 
 from ..extensions import limiter
 from ..permissions import home_endpoint
-from ..services import accounts
 from ..services.errors import InvalidInput
+from ..services.people import accounts
 from . import bp
 from .forms import AgentApplicationForm, ChangePasswordForm, LoginForm, RegisterForm
 

@@ -2,7 +2,8 @@
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, and_, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -51,26 +52,39 @@ class User(UserMixin, db.Model):
         return self.active and self.agent_status not in (
             AgentStatus.REJECTED, AgentStatus.SUSPENDED)
 
-    @property
+    # Role rules as hybrids: the same rule in Python (`user.is_staff`) and in SQL
+    # (`select(User).where(User.is_staff)`), written once.
+    @hybrid_property
     def is_customer(self) -> bool:
         return self.role == Role.CUSTOMER
 
-    @property
+    @hybrid_property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
-    @property
+    @hybrid_property
     def is_agent(self) -> bool:
         return self.role == Role.AGENT
 
-    @property
+    @hybrid_property
     def is_staff(self) -> bool:
         """May work the queue: an approved agent, or an admin."""
         return self.is_admin or (self.is_agent and self.agent_status == AgentStatus.APPROVED)
 
-    @property
+    @is_staff.inplace.expression
+    @classmethod
+    def _is_staff_expression(cls):
+        return or_(cls.role == Role.ADMIN,
+                   and_(cls.role == Role.AGENT, cls.agent_status == AgentStatus.APPROVED))
+
+    @hybrid_property
     def is_pending_agent(self) -> bool:
         return self.is_agent and self.agent_status == AgentStatus.PENDING
+
+    @is_pending_agent.inplace.expression
+    @classmethod
+    def _is_pending_agent_expression(cls):
+        return and_(cls.role == Role.AGENT, cls.agent_status == AgentStatus.PENDING)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"

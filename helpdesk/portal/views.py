@@ -6,9 +6,12 @@ from wtforms import Field
 
 from ..extensions import db
 from ..permissions import get_visible_ticket
-from ..services import portal, tickets
 from ..services.errors import DomainError, NotFound
-from ..services.uploads import describe_limit
+from ..services.files.uploads import describe_limit
+from ..services.tickets import conversation
+from ..services.tickets import customer as portal
+from ..services.tickets import feedback as ticket_feedback
+from ..services.tickets import status as ticket_status
 from . import bp
 from .forms import FeedbackForm, NewTicketForm, ReplyForm
 
@@ -119,8 +122,8 @@ def reply(number):
     form = ReplyForm()
     if form.validate_on_submit():
         try:
-            message = tickets.post_reply(ticket, current_user, form.body.data,
-                                         files=form.attachments.data)
+            message = conversation.post_reply(ticket, current_user, form.body.data,
+                                              files=form.attachments.data)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -136,7 +139,8 @@ def feedback(number):
     form = FeedbackForm()
     if form.validate_on_submit():
         try:
-            tickets.submit_feedback(ticket, current_user, form.rating.data, form.comment.data)
+            ticket_feedback.submit_feedback(ticket, current_user, form.rating.data,
+                                            form.comment.data)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -159,10 +163,10 @@ def _customer_action(number: str, action, done: str):
 @bp.post("/tickets/<number>/solved")
 def confirm(number):
     """ "This is solved": the customer closes a resolved ticket."""
-    return _customer_action(number, tickets.confirm_resolution,
+    return _customer_action(number, ticket_status.confirm_resolution,
                             "Thank you! {number} is closed.")
 
 
 @bp.post("/tickets/<number>/withdraw")
 def withdraw(number):
-    return _customer_action(number, tickets.withdraw, "{number} is withdrawn and closed.")
+    return _customer_action(number, ticket_status.withdraw, "{number} is withdrawn and closed.")

@@ -5,8 +5,9 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Notification
-from ..services import attachments, notifications
-from ..services import faq as faq_service
+from ..services import notifications
+from ..services.catalog import faq as faq_service
+from ..services.files import attachments
 from . import bp
 
 

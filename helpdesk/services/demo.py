@@ -25,8 +25,11 @@ from ..models import (
     User,
     utcnow,
 )
-from . import accounts, numbering
-from .defaults import install_defaults
+from .catalog.defaults import install_defaults
+from .catalog.settings import ticket_prefix
+from .people import accounts
+from .tickets import numbering
+from .unit_of_work import unit_of_work
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (documented demo login)
 DEMO_USERS = [
@@ -93,7 +96,6 @@ def ensure_demo_users() -> dict[str, list[User]]:
         else:
             people["customers"].append(user)
     _staff_teams([u for u in people["agents"] if u.role == Role.AGENT])
-    db.session.commit()
     return people
 
 
@@ -110,7 +112,8 @@ def seed_demo(tickets: int, progress: Callable[[int], None] = lambda n: None) ->
     """Make sure demo users exist and the database holds at least `tickets` tickets.
     Returns how many tickets were added (0 when there were enough already)."""
     install_defaults()
-    people = ensure_demo_users()
+    with unit_of_work():
+        people = ensure_demo_users()
     missing = tickets - (db.session.scalar(select(func.count(Ticket.id))) or 0)
     if missing <= 0:
         return 0
@@ -118,14 +121,14 @@ def seed_demo(tickets: int, progress: Callable[[int], None] = lambda n: None) ->
     added = 0
     while added < missing:
         size = min(BATCH, missing - added)
-        _insert_batch(context, size)
-        db.session.commit()
+        with unit_of_work():  # one per batch: an interrupted seed keeps what it wrote
+            _insert_batch(context, size)
         added += size
         progress(size)
-    _sync_id_sequence()
-    # Fresh planner statistics: without them SQLite picks poor indexes for the queue.
-    db.session.execute(text("ANALYZE"))
-    db.session.commit()
+    with unit_of_work():
+        _sync_id_sequence()
+        # Fresh planner statistics: without them SQLite picks poor indexes for the queue.
+        db.session.execute(text("ANALYZE"))
     return added
 
 
@@ -134,7 +137,6 @@ def _sync_id_sequence() -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT setval(pg_get_serial_sequence('tickets', 'id'), "
                                 "(SELECT MAX(id) FROM tickets))"))
-        db.session.commit()
 
 
 class _Context:
@@ -145,7 +147,7 @@ class _Context:
         self.customers = [u.id for u in people["customers"]]
         self.categories = {c.name: c for c in db.session.scalars(select(Category))}
         self.sla = {s.priority: s for s in db.session.scalars(select(SlaTarget))}
-        self.prefix = numbering.ticket_prefix()
+        self.prefix = ticket_prefix()
         self.now = utcnow()
 
 
@@ -199,7 +201,8 @@ def _feedback_row(ctx: _Context, ticket_id: int, row: dict) -> dict:
 
 def _insert_batch(ctx: _Context, size: int) -> None:
     first = numbering.reserve_block(size)
-    rows = [_ticket_row(ctx, f"{ctx.prefix}{first + i:06d}") for i in range(size)]
+    rows = [_ticket_row(ctx, numbering.format_number(ctx.prefix, first + i))
+            for i in range(size)]
     # Explicit ids: a plain executemany, far faster than INSERT ... RETURNING per row.
     first_id = (db.session.scalar(select(func.max(Ticket.id))) or 0) + 1
     ids = range(first_id, first_id + size)

@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select, update
 
 from ..extensions import db
 from ..models import Notification, Ticket, User, utcnow
+from .unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 OUTBOX = "helpdesk_outbox"
@@ -49,17 +50,17 @@ def unread_count(user: User) -> int:
 
 
 def mark_ticket_read(user: User, ticket: Ticket) -> None:
-    """Opening a ticket marks its notifications read (the caller commits)."""
+    """Opening a ticket marks its notifications read (in the caller's unit of work)."""
     db.session.execute(update(Notification).where(
         Notification.user_id == user.id, Notification.ticket_id == ticket.id,
         Notification.read_at.is_(None)).values(read_at=utcnow()))
 
 
 def mark_all_read(user: User) -> None:
-    db.session.execute(update(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow()))
-    db.session.commit()
+    with unit_of_work():
+        db.session.execute(update(Notification).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None))
+            .values(read_at=utcnow()))
 
 
 def _queue_email(user: User, ticket: Ticket | None, text: str) -> None:

@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from markupsafe import Markup
 
-from helpdesk.services.charts import EMPTY_MESSAGE, bar_chart, histogram, line_chart
+from helpdesk.services.reporting.charts import EMPTY_MESSAGE, bar_chart, histogram, line_chart
 
 XSS = '<script>alert(1)</script>" onload="alert(2)'
 DAYS = [f"May {d:02d}" for d in range(1, 31)]

@@ -6,13 +6,13 @@ import re
 
 import pytest
 
-from helpdesk.services.storage import (
+from helpdesk.services.files.storage import (
     CHUNK_SIZE,
     LocalStorage,
     StorageLimitExceeded,
     StoredFile,
 )
-from helpdesk.services.uploads import UploadRejected
+from helpdesk.services.files.uploads import UploadRejected
 
 # Bigger than one chunk and not a multiple of it, so chunk boundaries are exercised.
 DATA = bytes(range(256)) * 1000 + b"tail"

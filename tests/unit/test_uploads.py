@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from helpdesk.services.uploads import (
+from helpdesk.services.files.uploads import (
     ALLOWED_TYPES,
     CONTENT_TYPES,
     CheckedUpload,

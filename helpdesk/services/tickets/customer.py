@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from .. import permissions
-from ..extensions import db
-from ..models import (
+from ... import permissions
+from ...extensions import db
+from ...models import (
     OPEN_STATUSES,
     Attachment,
     Category,
@@ -22,9 +22,13 @@ from ..models import (
     User,
     utcnow,
 )
-from . import notifications, tickets
-from .attachments import Upload
-from .errors import InvalidTransition, NotFound
+from .. import notifications
+from ..errors import InvalidTransition, NotFound
+from ..files.attachments import Upload
+from ..matching import contains_pattern
+from ..unit_of_work import unit_of_work
+from .conversation import thread
+from .opening import create_ticket
 from .workflow import Way, next_status
 
 # The status filter of "My tickets": name -> statuses (None: every status).
@@ -40,12 +44,6 @@ SEARCH_MAX = 100
 
 # --- my tickets ------------------------------------------------------------------------
 
-def like_pattern(text: str) -> str:
-    """`%text%` for LIKE, with the user's own % and _ taken literally (escape: \\)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def my_tickets(customer: User, *, status: str = DEFAULT_STATUS_FILTER, q: str = ""):
     """A SELECT of the customer's own tickets, newest activity first, categories loaded.
 
@@ -59,7 +57,7 @@ def my_tickets(customer: User, *, status: str = DEFAULT_STATUS_FILTER, q: str = 
         query = query.where(Ticket.status.in_([str(s) for s in statuses]))
     q = (q or "").strip()[:SEARCH_MAX]
     for word in q.split():
-        pattern = like_pattern(word)
+        pattern = contains_pattern(word)
         in_public_messages = exists().where(
             Message.ticket_id == Ticket.id, Message.is_internal.is_(False),
             Message.body.ilike(pattern, escape="\\"))
@@ -95,10 +93,10 @@ class TicketPage:
 
 def ticket_page(customer: User, ticket: Ticket) -> TicketPage:
     return TicketPage(
-        messages=tickets.thread(customer, ticket),
+        messages=thread(customer, ticket),
         files=ticket_files(customer, ticket),
-        can_reply=ticket.status != Status.CLOSED,
-        can_rate=tickets.can_rate(ticket, customer),
+        can_reply=permissions.can_reply(customer, ticket),
+        can_rate=permissions.can_rate(customer, ticket),
         can_confirm=next_status(ticket.status, Way.CONFIRM) is not None,
         can_withdraw=next_status(ticket.status, Way.WITHDRAW) is not None,
     )
@@ -120,11 +118,10 @@ def mark_seen(customer: User, ticket: Ticket) -> None:
     notifications are read. `updated_at` is left alone: looking is not a change."""
     if ticket.requester_id != customer.id:
         return
-    now = utcnow()
-    db.session.execute(update(Ticket).where(Ticket.id == ticket.id).values(
-        requester_seen_at=now, updated_at=Ticket.updated_at))
-    notifications.mark_ticket_read(customer, ticket)
-    db.session.commit()
+    with unit_of_work():
+        db.session.execute(update(Ticket).where(Ticket.id == ticket.id).values(
+            requester_seen_at=utcnow(), updated_at=Ticket.updated_at))
+        notifications.mark_ticket_read(customer, ticket)
 
 
 # --- new tickets -----------------------------------------------------------------------
@@ -173,7 +170,7 @@ def open_ticket(customer: User, *, subject: str, description: str,
                 files: Sequence[Upload] = (), follow_up: str | None = None) -> Ticket:
     """A customer opens a ticket, possibly as a follow-up to one of their closed ones."""
     parent = follow_up_parent(customer, follow_up)
-    return tickets.create_ticket(
+    return create_ticket(
         requester=customer, created_by=customer, subject=subject, description=description,
         category_id=category_id, order_reference=order_reference, files=files,
         parent=parent)

@@ -1,14 +1,17 @@
 """Staff actions on a ticket: take, assign, priority, escalate."""
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from .. import permissions
-from ..extensions import db
-from ..models import AgentStatus, Priority, Role, Status, Ticket, User, utcnow
-from . import audit, notifications
-from .attachments import transaction
-from .errors import Conflict, Forbidden, InvalidInput
-from .tickets import _admins, _set_status, apply_sla
-from .workflow import Way, next_status
+from ... import permissions
+from ...extensions import db
+from ...models import Priority, Status, Ticket, User, utcnow
+from .. import audit, notifications
+from ..errors import Conflict, Forbidden, InvalidInput, InvalidTransition
+from ..ids import parse_id
+from ..people.directory import active_admins, approved_staff
+from ..unit_of_work import unit_of_work
+from .sla import apply_sla
+from .status import apply_transition
+from .workflow import Way, can_be_taken, next_status
 
 
 def take_ticket(ticket: Ticket, agent: User) -> None:
@@ -17,7 +20,9 @@ def take_ticket(ticket: Ticket, agent: User) -> None:
     if not agent.is_staff:
         raise Forbidden("Only approved agents can take tickets.")
     old_status = Status(ticket.status)
-    with transaction():
+    if not can_be_taken(old_status):
+        raise InvalidTransition(f"{ticket.number} is closed: it cannot be taken.")
+    with unit_of_work():
         won = db.session.execute(
             update(Ticket)
             .where(Ticket.id == ticket.id, Ticket.assignee_id.is_(None),
@@ -29,7 +34,7 @@ def take_ticket(ticket: Ticket, agent: User) -> None:
             audit.record(ticket, agent, "taken", field="assignee", new=agent.name)
             new_status = next_status(old_status, Way.TAKE)
             if new_status is not None:  # through the workflow: timestamps, audit, notices
-                _set_status(ticket, agent, new_status)
+                apply_transition(ticket, agent, new_status)
             else:
                 ticket.last_activity_at = utcnow()
     if not won:
@@ -37,37 +42,25 @@ def take_ticket(ticket: Ticket, agent: User) -> None:
         raise Conflict(f"{ticket.number} was already taken by {holder}.")
 
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
-
-
-def parse_id(value) -> int | None:
-    """A row id typed or posted by someone: a positive integer in range, else None."""
-    text = str(value if value is not None else "").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 10:
-        return None
-    number = int(text)
-    return number if 0 < number <= MAX_ID else None
-
-
 def approved_agent(user_id) -> User:
-    user_id = parse_id(user_id)
-    user = db.session.get(User, user_id) if user_id else None
-    if user is None or not user.is_active or not (
-            user.role == Role.ADMIN or user.agent_status == AgentStatus.APPROVED):
+    """The approved agent or admin a picker named, or a refusal next to the picker."""
+    user = approved_staff(parse_id(user_id))
+    if user is None:
         raise InvalidInput("Choose an approved agent.", field="assignee")
     return user
 
 
-def assign_ticket(ticket: Ticket, admin: User, assignee: User | None) -> None:
-    """Admins (re)assign to any approved agent, or unassign. A new ticket opens."""
+def assign_ticket(ticket: Ticket, admin: User, assignee: User | None) -> bool:
+    """Admins (re)assign to any approved agent, or unassign. A new ticket opens.
+    Returns whether the assignee changed."""
     if not admin.is_admin:
         raise Forbidden("Only admins can assign tickets to others.")
     if assignee is not None:
         assignee = approved_agent(assignee.id)
     if ticket.assignee_id == (assignee.id if assignee else None):
-        return
+        return False
     old_name = ticket.assignee.name if ticket.assignee else None
-    with transaction():
+    with unit_of_work():
         ticket.assignee = assignee
         ticket.last_activity_at = utcnow()
         audit.record(ticket, admin, "assigned", field="assignee", old=old_name,
@@ -78,17 +71,20 @@ def assign_ticket(ticket: Ticket, admin: User, assignee: User | None) -> None:
                                  actor=admin)
             new_status = next_status(ticket.status, Way.ASSIGN)
             if new_status is not None:
-                _set_status(ticket, admin, new_status)
+                apply_transition(ticket, admin, new_status)
+    return True
 
 
-def assign_by_id(ticket: Ticket, admin: User, user_id) -> None:
+def assign_by_id(ticket: Ticket, admin: User, user_id) -> bool:
     """The admin's assignee picker: an approved agent's id, or empty to unassign."""
     if not admin.is_admin:
         raise Forbidden("Only admins can assign tickets to others.")
-    assign_ticket(ticket, admin, approved_agent(user_id) if user_id else None)
+    return assign_ticket(ticket, admin, approved_agent(user_id) if user_id else None)
 
 
-def change_priority(ticket: Ticket, actor: User, priority: str) -> None:
+def change_priority(ticket: Ticket, actor: User, priority: str) -> bool:
+    """The assignee or an admin sets the priority (and the SLA due dates follow).
+    Returns whether it changed."""
     try:
         priority = Priority(priority)
     except ValueError:
@@ -96,18 +92,14 @@ def change_priority(ticket: Ticket, actor: User, priority: str) -> None:
     if not permissions.can_work_ticket(actor, ticket):
         raise Forbidden("Only the assigned agent or an admin can change the priority.")
     if ticket.priority == priority:
-        return
-    with transaction():
+        return False
+    with unit_of_work():
         audit.record(ticket, actor, "priority_changed", field="priority",
                      old=ticket.priority, new=priority)
         ticket.priority = priority
         ticket.last_activity_at = utcnow()
         apply_sla(ticket)
-
-
-def can_escalate(ticket: Ticket) -> bool:
-    """Only tickets still being worked on can be escalated."""
-    return ticket.status not in (Status.RESOLVED, Status.CLOSED)
+    return True
 
 
 def escalate(ticket: Ticket, actor: User, reason: str) -> None:
@@ -117,21 +109,14 @@ def escalate(ticket: Ticket, actor: User, reason: str) -> None:
         raise InvalidInput("Say why this ticket needs escalating.", field="reason")
     if not actor.is_staff:
         raise Forbidden("Only agents can escalate tickets.")
-    if not can_escalate(ticket):
+    if not permissions.can_be_escalated(ticket):
         raise InvalidInput("Resolved and closed tickets cannot be escalated.", field="reason")
-    with transaction():
+    with unit_of_work():
         now = utcnow()
         audit.record(ticket, actor, "escalated", field="priority", old=ticket.priority,
                      new=Priority.CRITICAL, note=reason)
         ticket.priority = Priority.CRITICAL
         ticket.escalated_at = ticket.last_activity_at = now
         apply_sla(ticket)
-        notifications.notify([ticket.assignee, *_admins()], ticket, "escalated",
+        notifications.notify([ticket.assignee, *active_admins()], ticket, "escalated",
                              f"{ticket.number} was escalated: {reason}", actor=actor)
-
-
-def staff_choices() -> list[User]:
-    """Approved agents and admins, for assignee pickers."""
-    return list(db.session.scalars(select(User).where(
-        User.active, (User.role == Role.ADMIN) | (User.agent_status == AgentStatus.APPROVED))
-        .order_by(User.name)))

@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
-from ..extensions import db
-from ..models import Attachment, Message, Status, Ticket, User, utcnow
-from . import audit
-from .attachments import delete_files, transaction
-from .errors import Forbidden, NotFound
-from .reference import autoclose_days
-from .tickets import _set_status
+from ...extensions import db
+from ...models import Attachment, Message, Status, Ticket, User, utcnow
+from .. import audit
+from ..catalog.settings import autoclose_days
+from ..errors import Forbidden, NotFound
+from ..files.attachments import delete_files_after_commit
+from ..unit_of_work import unit_of_work
+from .status import apply_transition
 from .workflow import Way, next_status
 
 AUTOCLOSE_BATCH = 500
@@ -44,13 +45,13 @@ def delete_ticket(ticket: Ticket, admin: User, *, reason: str | None = None) -> 
     number, ticket_id = ticket.number, ticket.id
     keys = list(db.session.scalars(select(Attachment.stored_name)
                                    .where(Attachment.ticket_id == ticket_id)))
-    with transaction():
+    with unit_of_work():
         audit.record(ticket, admin, "deleted", old=ticket.subject, note=_clean(reason))
         db.session.flush()  # the event row exists before the cascade nulls its ticket_id
         db.session.expunge(ticket)
         db.session.execute(delete(Ticket).where(Ticket.id == ticket_id)
                            .execution_options(synchronize_session=False))
-    delete_files(keys)
+        delete_files_after_commit(keys)
     return number
 
 
@@ -70,7 +71,7 @@ def autoclose(now: datetime | None = None, days: int | None = None) -> int:
     note = f"Resolved for more than {days} day{'s' if days != 1 else ''}."
     closed = 0
     while True:
-        with transaction():
+        with unit_of_work():  # one per batch: a long run keeps its progress
             # FOR UPDATE (PostgreSQL): a customer replying at this moment waits for us,
             # then sees a closed ticket; SKIP LOCKED lets two runs share the work.
             batch = list(db.session.scalars(
@@ -79,7 +80,7 @@ def autoclose(now: datetime | None = None, days: int | None = None) -> int:
                 .order_by(Ticket.id).limit(AUTOCLOSE_BATCH)
                 .with_for_update(skip_locked=True)))
             for ticket in batch:
-                _set_status(ticket, None, target, action="autoclosed", note=note)
+                apply_transition(ticket, None, target, action="autoclosed", note=note)
         closed += len(batch)
         if len(batch) < AUTOCLOSE_BATCH:
             return closed

@@ -1,8 +1,9 @@
 """Reference data every installation starts with. Safe to run twice."""
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import CannedReply, Category, FaqEntry, Priority, SlaTarget, Team
+from ...extensions import db
+from ...models import CannedReply, Category, FaqEntry, Priority, SlaTarget, Team
+from ..unit_of_work import unit_of_work
 
 # priority: (hours to first response, hours to resolution)
 SLA_DEFAULTS = {
@@ -79,6 +80,11 @@ def _ensure(model, lookup: dict, **values):
 
 
 def install_defaults() -> None:
+    with unit_of_work():
+        _install_defaults()
+
+
+def _install_defaults() -> None:
     for priority, (first, resolution) in SLA_DEFAULTS.items():
         _ensure(SlaTarget, {"priority": priority}, first_response_hours=first,
                 resolution_hours=resolution)
@@ -96,4 +102,3 @@ def install_defaults() -> None:
         _ensure(CannedReply, {"title": title}, body=body)
     # No Setting rows here: until an admin saves one, HELPDESK_TICKET_PREFIX and
     # HELPDESK_AUTOCLOSE_DAYS from the configuration apply.
-    db.session.commit()

@@ -11,8 +11,9 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..extensions import db
-from ..models import Setting, TicketCounter
+from ...extensions import db
+from ...models import TicketCounter
+from ..catalog.settings import ticket_prefix
 
 COUNTER = "ticket"
 
@@ -28,12 +29,6 @@ def _create_counter_row() -> None:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     db.session.execute(insert(TicketCounter).values(name=COUNTER, value=0)
                        .on_conflict_do_nothing(index_elements=["name"]))
-
-
-def ticket_prefix() -> str:
-    """The prefix for new tickets: the admin setting, else configuration."""
-    setting = db.session.get(Setting, "ticket_prefix")
-    return setting.value if setting else current_app.config["TICKET_PREFIX"]
 
 
 def format_number(prefix: str, value: int) -> str:

@@ -13,8 +13,9 @@ on anything that is not a letter or a digit on both sides, so "carla@example.com
 phrase "carla example com" and finds that address, not every "com".
 
 The database objects are created by the migration `ticket_search` and, for databases
-built with `db.create_all()` (tests), by the `after_create` listener at the bottom. Both
-run the statements in `DDL`; the migration keeps its own frozen copy of them.
+built with `db.create_all()` (tests), by the `after_create` listener that `create_app`
+installs (`register_schema_hooks`). Both run the statements in `DDL`; the migration keeps
+its own frozen copy of them.
 """
 import re
 
@@ -34,8 +35,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..extensions import db
-from ..models import Message, Ticket, User
+from ...extensions import db
+from ...models import Message, Ticket, User
 
 MAX_WORDS = 8
 WORD = re.compile(r"[^\W_]+")
@@ -212,9 +213,10 @@ def ticket_search_condition(query: str | None, *, prefix: str = "TKT-",
     return conditions[0] if len(conditions) == 1 else and_(*conditions)
 
 
-def _register() -> None:
+def register_schema_hooks() -> None:
     """Build the search objects whenever `create_all` builds the schema (tests, first
-    runs without migrations); drop them before `drop_all`."""
+    runs without migrations); drop them before `drop_all`. Called by `create_app`, so it
+    does not depend on which modules happen to be imported first."""
     if not event.contains(db.metadata, "after_create", _after_create):
         event.listen(db.metadata, "after_create", _after_create)
         event.listen(db.metadata, "before_drop", _before_drop)
@@ -226,6 +228,3 @@ def _after_create(_metadata, connection, **_kw) -> None:
 
 def _before_drop(_metadata, connection, **_kw) -> None:
     drop_search_objects(connection)
-
-
-_register()

@@ -16,10 +16,11 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 
-from .. import permissions
-from ..extensions import db
-from ..models import OPEN_STATUSES, Priority, Status, Ticket, User, utcnow
-from . import numbering, search
+from ... import permissions
+from ...extensions import db
+from ...models import OPEN_STATUSES, Priority, Status, Ticket, User, utcnow
+from ..catalog.settings import ticket_prefix
+from . import search
 
 SORTS = {
     "activity": "Last activity",
@@ -112,7 +113,7 @@ def text_match(filters: QueueFilters):
     if not filters.search:
         return None
     return search.ticket_search_condition(
-        filters.search, prefix=numbering.ticket_prefix(),
+        filters.search, prefix=ticket_prefix(),
         digits=current_app.config["TICKET_NUMBER_DIGITS"])
 
 

@@ -1,30 +1,26 @@
 """Reference data admins manage: categories, teams, FAQ entries, canned replies, SLA
 targets and settings. Each change is one transaction with an audit event."""
-import re
 from collections.abc import Mapping
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import (
+from ... import permissions
+from ...extensions import db
+from ...models import (
     CannedReply,
     Category,
     FaqEntry,
     Priority,
-    Setting,
     SlaTarget,
     Team,
     User,
 )
-from . import audit
-from .attachments import transaction
-from .errors import Forbidden, InvalidInput, NotFound
+from .. import audit
+from ..errors import Forbidden, InvalidInput, NotFound
+from ..unit_of_work import unit_of_work
 
-PREFIX_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,11}")
-MAX_AUTOCLOSE_DAYS = 365
 MAX_SLA_HOURS = 24 * 365
 
 
@@ -37,9 +33,10 @@ def get(model, row_id) -> object:
     return row
 
 
-def _require_admin(admin: User, *, staff_may: bool = False) -> None:
+def require_admin(admin: User, *, staff_may: bool = False) -> None:
     """Reference data is the admins'; the FAQ (staff_may) is every agent's to edit."""
-    if not (admin.is_admin or (staff_may and admin.is_staff)):
+    allowed = permissions.can_edit_faq if staff_may else permissions.can_manage_reference
+    if not allowed(admin):
         raise Forbidden("Only admins manage reference data.")
 
 
@@ -51,7 +48,7 @@ def _save(admin: User, model, row, *, kind: str, label: str, unique: str | None 
           staff_may: bool = False, **values):
     """Create (`row` None) or update a row; names in `unique` stay unique regardless of
     case. One transaction with an audit event `<kind>_created|_updated`."""
-    _require_admin(admin, staff_may=staff_may)
+    require_admin(admin, staff_may=staff_may)
     if unique is not None:
         column = getattr(model, unique)
         clash = db.session.scalar(select(model).where(
@@ -60,7 +57,7 @@ def _save(admin: User, model, row, *, kind: str, label: str, unique: str | None 
             raise InvalidInput(f"“{values[unique]}” is already taken.", field=unique)
     created = row is None
     try:
-        with transaction():
+        with unit_of_work():
             if created:
                 row = model(**values)
                 db.session.add(row)
@@ -77,8 +74,8 @@ def _save(admin: User, model, row, *, kind: str, label: str, unique: str | None 
 
 
 def _delete(admin: User, row, *, kind: str, label: str, staff_may: bool = False) -> None:
-    _require_admin(admin, staff_may=staff_may)
-    with transaction():
+    require_admin(admin, staff_may=staff_may)
+    with unit_of_work():
         db.session.delete(row)
         audit.record(None, admin, f"{kind}_deleted", note=label)
 
@@ -169,7 +166,7 @@ def sla_targets() -> dict[Priority, tuple[int | None, int | None]]:
 
 def save_sla_targets(admin: User, targets: Mapping[str, tuple[int, int]]) -> None:
     """New targets apply to tickets opened (or re-prioritised) from now on."""
-    _require_admin(admin)
+    require_admin(admin)
     for priority, (first, resolution) in targets.items():
         field = f"{priority}_first_response"
         if priority not in {p.value for p in Priority}:
@@ -180,7 +177,7 @@ def save_sla_targets(admin: User, targets: Mapping[str, tuple[int, int]]) -> Non
         if first > resolution:
             raise InvalidInput("The first response cannot be due after the resolution.",
                                field=field)
-    with transaction():
+    with unit_of_work():
         for priority, (first, resolution) in targets.items():
             row = db.session.get(SlaTarget, str(priority))
             old = (row.first_response_hours, row.resolution_hours) if row else None
@@ -193,42 +190,3 @@ def save_sla_targets(admin: User, targets: Mapping[str, tuple[int, int]]) -> Non
             audit.record(None, admin, "sla_updated", field=str(priority),
                          old=f"{old[0]}h / {old[1]}h" if old else None,
                          new=f"{first}h / {resolution}h")
-
-
-# --- settings ----------------------------------------------------------------------------
-
-def _setting(key: str) -> str | None:
-    row = db.session.get(Setting, key)
-    return row.value if row else None
-
-
-def autoclose_days() -> int:
-    """Resolved tickets close after this many days; 0 turns auto-close off."""
-    value = _setting("autoclose_days")
-    try:
-        return int(value) if value is not None else int(current_app.config["AUTOCLOSE_DAYS"])
-    except ValueError:
-        return int(current_app.config["AUTOCLOSE_DAYS"])
-
-
-def save_settings(admin: User, *, ticket_prefix: str, autoclose_days: int) -> None:
-    """The prefix applies to new tickets only; numbers already given never change."""
-    _require_admin(admin)
-    prefix = (ticket_prefix or "").strip()
-    if not PREFIX_PATTERN.fullmatch(prefix):
-        raise InvalidInput("Use 1 to 12 letters, digits, - or _, starting with a letter "
-                           "or digit, e.g. TKT-.", field="ticket_prefix")
-    if not isinstance(autoclose_days, int) or not 0 <= autoclose_days <= MAX_AUTOCLOSE_DAYS:
-        raise InvalidInput(f"Use 0 (off) to {MAX_AUTOCLOSE_DAYS} days.",
-                           field="autoclose_days")
-    with transaction():
-        for key, value in (("ticket_prefix", prefix), ("autoclose_days", str(autoclose_days))):
-            row = db.session.get(Setting, key)
-            if row is not None and row.value == value:
-                continue
-            audit.record(None, admin, "setting_changed", field=key,
-                         old=row.value if row else None, new=value)
-            if row is None:
-                db.session.add(Setting(key=key, value=value))
-            else:
-                row.value = value

@@ -12,10 +12,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from ..extensions import db
-from ..models import STATUS_LABELS, Category, Status, Team, Ticket, User, utcnow
-from .errors import Forbidden
-from .queue import QueueFilters, conditions, order_by, overdue_condition
+from ... import permissions
+from ...extensions import db
+from ...models import STATUS_LABELS, Category, Status, Team, Ticket, User, utcnow
+from ..errors import Forbidden
+from ..queue.filters import QueueFilters, conditions, order_by, overdue_condition
 
 BATCH_ROWS = 1000
 HEADER = ["Number", "Subject", "Status", "Priority", "Category", "Team", "Requester",
@@ -59,7 +60,7 @@ def _query(viewer, filters: QueueFilters, now: datetime):
 def export_rows(viewer: User, filters: QueueFilters) -> Iterator[list[str]]:
     """Rows of cells (header first) for the tickets these filters select. Checked now,
     read lazily."""
-    if not viewer.is_admin:
+    if not permissions.can_export_tickets(viewer):
         raise Forbidden("Only admins can export the queue.")
     return _rows(viewer, filters)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from helpdesk.services.uploads import UploadRejected, describe_limit
+from .uploads import UploadRejected, describe_limit
 
 __all__ = [
     "CHUNK_SIZE",

@@ -8,7 +8,7 @@ or as the consequence of another action (a customer reply, a take, an assignment
 from collections.abc import Iterable
 from enum import StrEnum
 
-from ..models.base import Role, Status
+from ...models.base import Role, Status
 
 
 class Way(StrEnum):
@@ -60,6 +60,11 @@ TRANSITIONS: dict[Status, dict[Status, frozenset[Way]]] = {
     },
 }
 
+# Taking an unassigned ticket from these statuses assigns it without moving it (work
+# already started, or it waits); from new and open it starts work (the table above).
+# A closed ticket cannot be taken: only an admin's reopen brings it back.
+TAKE_KEEPS_STATUS = frozenset({S.IN_PROGRESS, S.ON_HOLD, S.RESOLVED})
+
 # Ways that are consequences of another action: at most one target per status.
 EVENT_WAYS = frozenset({W.ASSIGN, W.TAKE, W.CUSTOMER_REPLY, W.WITHDRAW, W.CONFIRM,
                         W.AUTOCLOSE})
@@ -93,3 +98,8 @@ def next_status(current: str, way: Way) -> Status | None:
         raise ValueError(f"{way} is chosen by a person; use is_allowed()")
     targets = allowed_targets(current, {way})
     return targets[0] if targets else None
+
+
+def can_be_taken(current: str) -> bool:
+    """Whether the workflow lets an agent take a ticket in this status."""
+    return next_status(current, W.TAKE) is not None or Status(current) in TAKE_KEEPS_STATUS

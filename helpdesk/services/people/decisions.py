@@ -10,13 +10,16 @@ from collections.abc import Iterable
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import AgentStatus, Role, Team, User
-from ..models.users import new_session_nonce
-from . import audit, notifications
-from .attachments import transaction
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .stats import escape_like
+from ... import permissions
+from ...extensions import db
+from ...models import AgentStatus, Role, Team, User
+from ...models.users import new_session_nonce
+from .. import audit, notifications
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..ids import parse_id
+from ..matching import contains_pattern
+from ..unit_of_work import unit_of_work
+from .directory import staff_members
 
 PENDING_LIMIT = 200
 
@@ -33,7 +36,7 @@ def get_user(user_id: int) -> User:
 def pending_agents() -> list[User]:
     """Applications waiting for a decision, oldest first."""
     return list(db.session.scalars(
-        select(User).where(User.role == Role.AGENT, User.agent_status == AgentStatus.PENDING)
+        select(User).where(User.is_pending_agent)
         .order_by(User.created_at, User.id).limit(PENDING_LIMIT)))
 
 
@@ -48,10 +51,10 @@ def staff_query():
 
 def customers_query(search: str | None = None):
     """Customers, optionally matching a name or e-mail fragment."""
-    query = select(User).where(User.role == Role.CUSTOMER).order_by(User.name, User.id)
+    query = select(User).where(User.is_customer).order_by(User.name, User.id)
     term = (search or "").strip().lower()
     if term:
-        like = f"%{escape_like(term)}%"
+        like = contains_pattern(term)
         query = query.where(or_(func.lower(User.name).like(like, escape="\\"),
                                 User.email.like(like, escape="\\")))
     return query
@@ -59,22 +62,22 @@ def customers_query(search: str | None = None):
 
 # --- agent decisions ---------------------------------------------------------------------
 
-def _agent(admin: User, user: User, *allowed: AgentStatus, verb: str) -> None:
-    """Refuse unless an admin acts on someone else's agent account in an allowed state."""
+def _agent(admin: User, user: User, decision: str, *, verb: str) -> None:
+    """Refuse unless the policy lets this admin take `decision` on this account now."""
     if not admin.is_admin:
         raise Forbidden("Only admins decide on agent accounts.")
     if admin.id == user.id:
         raise Forbidden("You cannot change your own account here.")
-    if user.role != Role.AGENT:
+    if not user.is_agent:
         raise InvalidInput(f"Only agent accounts can be {verb}.")
-    if user.agent_status not in allowed:
+    if not permissions.can_decide(admin, user, decision):
         raise Conflict(f"{user.name} cannot be {verb}: the account is "
                        f"{user.agent_status or 'not an agent account'}.")
 
 
 def _decide(admin: User, user: User, *, status: AgentStatus, action: str, text: str,
             end_sessions: bool = False) -> None:
-    with transaction():
+    with unit_of_work():
         old = user.agent_status
         user.agent_status = status
         if end_sessions:
@@ -86,13 +89,13 @@ def _decide(admin: User, user: User, *, status: AgentStatus, action: str, text: 
 
 def approve_agent(admin: User, user: User) -> None:
     """A pending (or earlier rejected) applicant becomes an approved agent."""
-    _agent(admin, user, AgentStatus.PENDING, AgentStatus.REJECTED, verb="approved")
+    _agent(admin, user, "approve", verb="approved")
     _decide(admin, user, status=AgentStatus.APPROVED, action="agent_approved",
             text="Your agent account is approved. You can now work the queue.")
 
 
 def reject_agent(admin: User, user: User) -> None:
-    _agent(admin, user, AgentStatus.PENDING, verb="rejected")
+    _agent(admin, user, "reject", verb="rejected")
     _decide(admin, user, status=AgentStatus.REJECTED, action="agent_rejected",
             text="Your application for an agent account was not approved.",
             end_sessions=True)
@@ -100,21 +103,21 @@ def reject_agent(admin: User, user: User) -> None:
 
 def suspend_agent(admin: User, user: User) -> None:
     """The agent loses the queue at once: every session ends at its next request."""
-    _agent(admin, user, AgentStatus.APPROVED, verb="suspended")
+    _agent(admin, user, "suspend", verb="suspended")
     _decide(admin, user, status=AgentStatus.SUSPENDED, action="agent_suspended",
             text="Your agent account is suspended.", end_sessions=True)
 
 
 def reactivate_agent(admin: User, user: User) -> None:
-    _agent(admin, user, AgentStatus.SUSPENDED, verb="reactivated")
+    _agent(admin, user, "reactivate", verb="reactivated")
     _decide(admin, user, status=AgentStatus.APPROVED, action="agent_reactivated",
             text="Your agent account is active again.")
 
 
 def promote_to_admin(admin: User, user: User) -> None:
     """An approved agent becomes an admin (keeps their teams and tickets)."""
-    _agent(admin, user, AgentStatus.APPROVED, verb="promoted")
-    with transaction():
+    _agent(admin, user, "promote", verb="promoted")
+    with unit_of_work():
         user.role = Role.ADMIN
         user.agent_status = None
         audit.record(None, admin, "promoted_to_admin", field="role", old=Role.AGENT,
@@ -132,7 +135,7 @@ def _customer_account(admin: User, user: User, *, active: bool) -> None:
         raise InvalidInput("That is not a customer account.")
     if user.active == active:
         raise Conflict(f"{user.name} is already {'active' if active else 'deactivated'}.")
-    with transaction():
+    with unit_of_work():
         user.active = active
         if not active:
             user.session_nonce = new_session_nonce()
@@ -152,16 +155,8 @@ def reactivate_customer(admin: User, user: User) -> None:
 
 # --- teams -------------------------------------------------------------------------------
 
-def team_candidates() -> list[User]:
-    """Who can be in a team: approved agents and admins."""
-    return list(db.session.scalars(
-        select(User).where(User.active, or_(User.role == Role.ADMIN,
-                                            User.agent_status == AgentStatus.APPROVED))
-        .order_by(User.name)))
-
-
 def _pick(ids: Iterable, allowed: Iterable, field: str) -> list:
-    wanted = {int(i) for i in ids}
+    wanted = {parse_id(i) for i in ids}
     by_id = {row.id: row for row in allowed}
     if not wanted <= by_id.keys():
         raise InvalidInput("Choose from the listed options.", field=field)
@@ -172,14 +167,14 @@ def set_agent_teams(admin: User, user: User, team_ids: Iterable[int]) -> None:
     """The teams one agent or admin belongs to."""
     if not admin.is_admin:
         raise Forbidden("Only admins manage teams.")
-    if not user.is_staff:
+    if not permissions.can_change_teams(admin, user):
         raise InvalidInput("Only approved agents and admins can join teams.", field="teams")
     teams = _pick(team_ids, db.session.scalars(select(Team)), "teams")
     old = sorted(t.name for t in user.teams)
     new = sorted(t.name for t in teams)
     if old == new:
         return
-    with transaction():
+    with unit_of_work():
         user.teams = teams
         audit.record(None, admin, "teams_changed", field="teams", old=", ".join(old),
                      new=", ".join(new), subject_user=user)
@@ -191,12 +186,12 @@ def set_team_members(admin: User, team: Team, user_ids: Iterable[int]) -> None:
     """The members of one team (approved agents and admins only)."""
     if not admin.is_admin:
         raise Forbidden("Only admins manage teams.")
-    members = _pick(user_ids, team_candidates(), "members")
+    members = _pick(user_ids, staff_members(), "members")
     old = {u.id for u in team.members}
     new = {u.id for u in members}
     if old == new:
         return
-    with transaction():
+    with unit_of_work():
         team.members = members
         audit.record(None, admin, "team_members_changed", field="members",
                      old=len(old), new=len(new), note=team.name)

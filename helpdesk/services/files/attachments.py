@@ -1,22 +1,21 @@
 """Files on tickets and messages: check, store, serve — and never leave orphans.
 
-A write that stores files runs inside `transaction()`: if anything fails before the
+A write that stores files runs inside a unit of work: if anything fails before the
 commit, the rows roll back and every file written for them is deleted again.
 """
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import BinaryIO, Protocol
 
 from flask import current_app
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Attachment, Message, Ticket, User
-from .errors import InvalidInput
+from ...extensions import db
+from ...models import Attachment, Message, Ticket, User
+from ..errors import InvalidInput
+from ..unit_of_work import after_commit, on_rollback
 from .storage import LocalStorage, StorageLimitExceeded
 from .uploads import UploadRejected, inspect_upload
 
-STAGED = "helpdesk_staged_files"
 HEAD_BYTES = 8192
 
 
@@ -28,25 +27,6 @@ class Upload(Protocol):
 
 def storage() -> LocalStorage:
     return LocalStorage(current_app.config["UPLOAD_FOLDER"])
-
-
-@contextmanager
-def transaction() -> Iterator[None]:
-    """Commit at the end; on any failure roll back and delete the files written."""
-    try:
-        yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        discard_staged_files()
-        raise
-    db.session.info.pop(STAGED, None)
-
-
-def discard_staged_files() -> None:
-    store = storage()
-    for key in db.session.info.pop(STAGED, []):
-        store.delete(key)
 
 
 def real_uploads(files: Sequence[Upload] | None) -> list[Upload]:
@@ -79,9 +59,9 @@ def _inspect(upload: Upload):
 
 def store_uploads(files: Sequence[Upload], *, ticket: Ticket, uploader: User,
                   message: Message | None = None) -> list[Attachment]:
-    """Write the files and their rows; call inside `transaction()` after check_uploads."""
+    """Write the files and their rows; call inside a unit of work after check_uploads.
+    A file written here is deleted again if the unit rolls back."""
     store = storage()
-    staged = db.session.info.setdefault(STAGED, [])
     created = []
     for upload in files:
         checked = _inspect(upload)
@@ -89,7 +69,7 @@ def store_uploads(files: Sequence[Upload], *, ticket: Ticket, uploader: User,
             stored = store.save(upload.stream, max_bytes=current_app.config["MAX_FILE_BYTES"])
         except StorageLimitExceeded as error:
             raise InvalidInput(str(error), field="attachments") from error
-        staged.append(stored.key)
+        on_rollback(lambda key=stored.key: store.delete(key))
         attachment = Attachment(
             ticket=ticket, message=message, uploader_id=uploader.id,
             original_name=checked.display_name, stored_name=stored.key,
@@ -113,8 +93,11 @@ def visible_attachment(viewer: User, attachment_id: int) -> Attachment | None:
     return db.session.scalar(query)
 
 
-def delete_files(keys: Sequence[str]) -> None:
-    """After a ticket's rows are deleted and committed, remove its files."""
-    store = storage()
-    for key in keys:
-        store.delete(key)
+def delete_files_after_commit(keys: Sequence[str]) -> None:
+    """Remove these files once the deletion of their rows has committed: a failed
+    delete leaves every file in place."""
+    def delete() -> None:
+        store = storage()
+        for key in keys:
+            store.delete(key)
+    after_commit(delete)

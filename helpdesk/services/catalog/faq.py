@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import Category, FaqEntry
-from .portal import like_pattern
+from ...extensions import db
+from ...models import Category, FaqEntry
+from ..matching import contains_pattern
 
 SEARCH_MAX = 100
 SUGGESTION_LIMIT = 5
@@ -38,7 +38,7 @@ def _published():
 
 
 def _matches(word: str):
-    pattern = like_pattern(word)
+    pattern = contains_pattern(word)
     return or_(FaqEntry.question.ilike(pattern, escape="\\"),
                FaqEntry.answer.ilike(pattern, escape="\\"))
 

@@ -11,22 +11,18 @@ durations (SQLite: julianday() differences; PostgreSQL: EXTRACT(EPOCH FROM ...))
 per-day buckets (SQLite: date(); PostgreSQL: date_trunc('day', ...)).
 """
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, cast, func, literal, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Date, cast, func, literal, select
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     DONE_STATUSES,
     OPEN_STATUSES,
     STATUS_LABELS,
-    AgentStatus,
-    AuditEvent,
     Category,
     Feedback,
     Priority,
-    Role,
     Status,
     Team,
     Ticket,
@@ -111,8 +107,7 @@ def agent_workload() -> list[tuple[str, int]]:
                     .correlate(User).scalar_subquery().label("n"))
     rows = db.session.execute(
         select(User.name, open_tickets)
-        .where(User.active, (User.role == Role.ADMIN)
-               | ((User.role == Role.AGENT) & (User.agent_status == AgentStatus.APPROVED)))
+        .where(User.active, User.is_staff)
         .order_by(open_tickets.desc(), User.name))
     return [(name, n) for name, n in rows]
 
@@ -194,65 +189,15 @@ def daily_flow(now: datetime, days: int = DAYS) -> tuple[list[date], list[int], 
         select(created_day, func.count()).where(Ticket.created_at >= since)
         .group_by(created_day)).all())
     resolved_day = day_bucket(Ticket.resolved_at)
-    # resolved_at has no index of its own. Only resolved and closed tickets have one
-    # (services.tickets._set_status clears it on the way back), and resolving or closing
-    # also sets last_activity_at, so last_activity_at >= resolved_at. The two extra
-    # conditions change no result but let the (status, last_activity_at) index pick the
-    # rows instead of a scan of every ticket.
+    # resolved_at is indexed (ix_tickets_resolved_at): the range picks the rows. Only
+    # resolved and closed tickets have one (tickets.status.apply_transition clears it on
+    # the way back), so the status condition changes no result.
     resolved = dict(db.session.execute(
         select(resolved_day, func.count())
-        .where(Ticket.status.in_(DONE_STATUSES), Ticket.last_activity_at >= since,
-               Ticket.resolved_at >= since)
+        .where(Ticket.status.in_(DONE_STATUSES), Ticket.resolved_at >= since)
         .group_by(resolved_day)).all())
     created = {_as_date(k): v for k, v in created.items()}
     resolved = {_as_date(k): v for k, v in resolved.items()}
     day_list = [first_day + timedelta(days=i) for i in range(days)]
     return (day_list, [created.get(d, 0) for d in day_list],
             [resolved.get(d, 0) for d in day_list])
-
-
-# --- audit log ---------------------------------------------------------------------------
-
-# Offered as suggestions in the audit log's action filter; any action can be typed.
-AUDIT_ACTIONS = (
-    "created", "replied", "internal_note", "attachment_added", "status_changed", "reopened",
-    "withdraw", "confirm", "autoclosed", "taken", "assigned", "priority_changed",
-    "escalated", "feedback", "deleted", "agent_applied", "agent_approved", "agent_rejected",
-    "agent_suspended", "agent_reactivated", "promoted_to_admin", "customer_deactivated",
-    "customer_reactivated", "teams_changed", "team_members_changed", "setting_changed",
-    "sla_updated",
-)
-SYSTEM_ACTOR = "system"
-
-
-def audit_log_query(*, actor: str | None = None, action: str | None = None,
-                    ticket: str | None = None, date_from: date | None = None,
-                    date_to: date | None = None):
-    """Audit events, newest first, filtered in SQL; the caller paginates. `actor` is a
-    name or e-mail fragment, or "system" for changes nobody made by hand."""
-    query = (select(AuditEvent)
-             .options(selectinload(AuditEvent.actor), selectinload(AuditEvent.subject_user))
-             .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))
-    actor = (actor or "").strip().lower()
-    if actor == SYSTEM_ACTOR:
-        query = query.where(AuditEvent.actor_id.is_(None))
-    elif actor:
-        like = f"%{escape_like(actor)}%"
-        people = select(User.id).where(or_(func.lower(User.name).like(like, escape="\\"),
-                                           User.email.like(like, escape="\\")))
-        query = query.where(AuditEvent.actor_id.in_(people))
-    if (action or "").strip():
-        query = query.where(AuditEvent.action == action.strip().lower())
-    if (ticket or "").strip():
-        query = query.where(AuditEvent.ticket_number == ticket.strip().upper())
-    if date_from:
-        query = query.where(AuditEvent.created_at >= datetime.combine(date_from, time.min))
-    if date_to:
-        query = query.where(AuditEvent.created_at < datetime.combine(
-            date_to + timedelta(days=1), time.min))
-    return query
-
-
-def escape_like(text: str) -> str:
-    """A user's text inside LIKE '%...%' matches literally (backslash is the escape)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -6,11 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
-from ..models import AgentStatus, Role, User, utcnow
-from ..models.users import new_session_nonce
-from . import audit, notifications
-from .errors import InvalidInput
+from ...extensions import db
+from ...models import AgentStatus, Role, User, utcnow
+from ...models.users import new_session_nonce
+from .. import audit, notifications
+from ..errors import InvalidInput
+from ..unit_of_work import unit_of_work
+from .directory import active_admins
 
 DUPLICATE_EMAIL = "An account with this e-mail address already exists. Sign in instead."
 
@@ -41,10 +43,9 @@ def _new_user(*, name: str, email: str, password: str, role: Role, **extra) -> U
 def _unique_email():
     """Two sign-ups with one address at the same moment: the unique index decides."""
     try:
-        yield
-        db.session.commit()
+        with unit_of_work():
+            yield
     except IntegrityError:
-        db.session.rollback()
         raise InvalidInput(DUPLICATE_EMAIL, field="email") from None
 
 
@@ -62,8 +63,7 @@ def apply_as_agent(*, name: str, email: str, password: str, contact_number: str)
                          contact_number=contact_number.strip())
         db.session.flush()
         audit.record(None, user, "agent_applied", subject_user=user)
-        admins = db.session.scalars(select(User).where(User.role == Role.ADMIN, User.active))
-        notifications.notify(admins, None, "agent_applied",
+        notifications.notify(active_admins(), None, "agent_applied",
                              f"{user.name} applied for an agent account.", actor=user)
     return user
 
@@ -86,8 +86,8 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def record_login(user: User) -> None:
-    user.last_login_at = utcnow()
-    db.session.commit()
+    with unit_of_work():
+        user.last_login_at = utcnow()
 
 
 def set_password(user: User, password: str) -> None:
@@ -99,22 +99,22 @@ def set_password(user: User, password: str) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash, current):
         raise InvalidInput("The current password is not correct.", field="current_password")
-    set_password(user, new)
-    db.session.commit()
+    with unit_of_work():
+        set_password(user, new)
 
 
 def create_admin(*, email: str, password: str, name: str | None = None) -> tuple[User, bool]:
     """Create the first admin, or make an existing account admin (safe to run twice)."""
-    user = find_by_email(email)
-    created = user is None
-    if created:
-        user = User(email=normalize_email(email), name=name or "Administrator")
-        db.session.add(user)
-    elif name:
-        user.name = name
-    user.role = Role.ADMIN
-    user.agent_status = None
-    user.active = True
-    user.password_hash = hash_password(password)
-    db.session.commit()
+    with unit_of_work():  # all of it or nothing: no half-promoted account
+        user = find_by_email(email)
+        created = user is None
+        if created:
+            user = User(email=normalize_email(email), name=name or "Administrator")
+            db.session.add(user)
+        elif name:
+            user.name = name
+        user.role = Role.ADMIN
+        user.agent_status = None
+        user.active = True
+        user.password_hash = hash_password(password)
     return user, created

@@ -1,0 +1,100 @@
+"""The thread of a ticket: reading it as a given person, and adding replies and notes."""
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ... import permissions
+from ...extensions import db
+from ...models import Message, Status, Ticket, User, utcnow
+from .. import audit, notifications
+from ..errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from ..files.attachments import Upload, check_uploads, real_uploads, store_uploads
+from ..people.directory import active_admins
+from ..unit_of_work import unit_of_work
+from .status import apply_transition
+from .workflow import Way, next_status
+
+CLOSED_REPLY_REFUSED = ("This ticket is closed, so it cannot take new replies. "
+                        "Open a follow-up ticket instead.")
+
+
+def thread(viewer: User, ticket: Ticket) -> list[Message]:
+    """The messages this person may read, with authors and files, in two queries.
+    Customers never get internal notes: they are filtered here, in the query."""
+    query = (select(Message).where(Message.ticket_id == ticket.id)
+             .options(selectinload(Message.author), selectinload(Message.attachments))
+             .order_by(Message.created_at, Message.id))
+    if not viewer.is_staff:
+        query = query.where(Message.is_internal.is_(False))
+    return list(db.session.scalars(query))
+
+
+def post_reply(ticket: Ticket, author: User, body: str, *, internal: bool = False,
+               files: Sequence[Upload] = ()) -> Message:
+    """A public reply or an internal note, with its files, in one transaction."""
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput("Write a message.", field="body")
+    files = real_uploads(files)
+    check_uploads(files)
+    if author.is_customer:
+        new_status = _customer_reply_status(ticket, author)
+    else:
+        new_status = None
+        if not author.is_staff:
+            raise Forbidden("You may not reply to this ticket.")
+        if not internal and not permissions.can_work_ticket(author, ticket):
+            raise Forbidden("Only the assigned agent or an admin can reply publicly. "
+                            "You can add an internal note.")
+        if not internal and ticket.status == Status.CLOSED:
+            raise InvalidTransition("This ticket is closed: reopen it before replying to the "
+                                    "customer. You can add an internal note.", field="body")
+    with unit_of_work():
+        now = utcnow()
+        message = Message(ticket=ticket, author=author, body=body,
+                          is_internal=internal and not author.is_customer, created_at=now)
+        db.session.add(message)
+        db.session.flush()
+        store_uploads(files, ticket=ticket, uploader=author, message=message)
+        ticket.last_activity_at = now
+        if not message.is_internal:
+            ticket.public_activity_at = now
+        action = "internal_note" if message.is_internal else "replied"
+        audit.record(ticket, author, action, internal=message.is_internal)
+        if files:
+            audit.record(ticket, author, "attachment_added", new=len(files),
+                         internal=message.is_internal)
+        if author.is_customer:
+            _after_customer_reply(ticket, author, new_status, bool(files))
+        elif not message.is_internal:
+            ticket.last_agent_reply_at = now
+            if ticket.first_response_at is None:
+                ticket.first_response_at = now
+            notifications.notify([ticket.requester], ticket, "agent_replied",
+                                 f"New reply on {ticket.number}: {ticket.subject}",
+                                 actor=author)
+        if files and not author.is_customer:  # a colleague's file on the assignee's ticket
+            notifications.notify([ticket.assignee], ticket, "attachment_added",
+                                 f"{author.name} attached files to {ticket.number}",
+                                 actor=author)
+    return message
+
+
+def _customer_reply_status(ticket: Ticket, customer: User) -> Status | None:
+    if ticket.requester_id != customer.id:
+        raise NotFound("Ticket not found.")
+    if ticket.status == Status.CLOSED:
+        raise InvalidTransition(CLOSED_REPLY_REFUSED, field="body")
+    return next_status(ticket.status, Way.CUSTOMER_REPLY)
+
+
+def _after_customer_reply(ticket: Ticket, customer: User, new_status, has_files) -> None:
+    if new_status is not None:
+        action = "reopened" if ticket.status == Status.RESOLVED else "status_changed"
+        apply_transition(ticket, customer, new_status, action=action)
+    text = f"{customer.name} replied on {ticket.number}"
+    if has_files:
+        text += " and attached files"
+    notifications.notify([ticket.assignee] if ticket.assignee else active_admins(), ticket,
+                         "customer_replied", text, actor=customer)

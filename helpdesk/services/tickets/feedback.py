@@ -1,0 +1,32 @@
+"""The customer's rating of a resolved ticket: once, 1 to 5, with an optional comment."""
+from sqlalchemy.exc import IntegrityError
+
+from ... import permissions
+from ...extensions import db
+from ...models import DONE_STATUSES, Feedback, Ticket, User
+from .. import audit, notifications
+from ..errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from ..unit_of_work import unit_of_work
+
+
+def submit_feedback(ticket: Ticket, customer: User, rating: int,
+                    comment: str | None = None) -> Feedback:
+    if ticket.requester_id != customer.id:
+        raise NotFound("Ticket not found.")
+    if ticket.status not in DONE_STATUSES:
+        raise InvalidTransition("You can rate a ticket once it is resolved.", field="rating")
+    if not permissions.can_rate(customer, ticket):
+        raise Conflict("You have already rated this ticket.", field="rating")
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise InvalidInput("Choose a rating from 1 to 5.", field="rating")
+    try:
+        with unit_of_work():
+            feedback = Feedback(ticket=ticket, author_id=customer.id, rating=rating,
+                                comment=(comment or "").strip() or None)
+            db.session.add(feedback)
+            audit.record(ticket, customer, "feedback", new=rating)
+            notifications.notify([ticket.assignee], ticket, "feedback",
+                                 f"{ticket.number} was rated {rating}/5", actor=customer)
+    except IntegrityError:  # a second rating raced the first one in
+        raise Conflict("You have already rated this ticket.", field="rating") from None
+    return feedback

@@ -1,0 +1,100 @@
+"""The agent's ticket workspace: everything the page shows, loaded in a fixed number of
+queries. The actions it offers are services of their own (status, assignment,
+conversation, details)."""
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ... import permissions
+from ...extensions import db
+from ...models import (
+    Attachment,
+    AuditEvent,
+    CannedReply,
+    Category,
+    Message,
+    Status,
+    Team,
+    Ticket,
+    User,
+)
+from .. import notifications
+from ..errors import NotFound
+from ..people.directory import staff_members
+from .conversation import thread
+from .sla import SlaState, sla_state
+from .workflow import allowed_targets, manual_ways
+
+OTHER_TICKETS = 10
+
+
+@dataclass
+class Workspace:
+    ticket: Ticket
+    messages: list[Message]
+    ticket_files: list[Attachment]      # attached when the ticket was opened
+    history: list[AuditEvent]
+    other_tickets: list[Ticket]
+    can_work: bool
+    status_targets: list[Status]
+    sla: SlaState
+
+
+def get_ticket(viewer: User, number: str) -> Ticket:
+    """The ticket with what its header and side panel show, or NotFound."""
+    ticket = db.session.scalar(
+        permissions.visible_tickets(viewer).where(Ticket.number == number)
+        .options(joinedload(Ticket.requester), joinedload(Ticket.assignee),
+                 joinedload(Ticket.category), joinedload(Ticket.team),
+                 selectinload(Ticket.tags)))
+    if ticket is None:
+        raise NotFound("Ticket not found.")
+    return ticket
+
+
+def open_workspace(viewer: User, number: str) -> Workspace:
+    """The whole page's data in a fixed number of queries. Opening the ticket marks its
+    notifications read first, so the commit does not expire what is loaded after it."""
+    if not viewer.is_staff:
+        raise NotFound("Ticket not found.")
+    ticket = get_ticket(viewer, number)
+    notifications.mark_ticket_read(viewer, ticket)
+    db.session.commit()
+    ticket = get_ticket(viewer, number)
+    messages = thread(viewer, ticket)
+    ticket_files = list(db.session.scalars(
+        select(Attachment).where(Attachment.ticket_id == ticket.id,
+                                 Attachment.message_id.is_(None)).order_by(Attachment.id)))
+    history = list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.ticket_id == ticket.id)
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())))
+    other = list(db.session.scalars(
+        select(Ticket).where(Ticket.requester_id == ticket.requester_id,
+                             Ticket.id != ticket.id)
+        .order_by(Ticket.last_activity_at.desc(), Ticket.id.desc()).limit(OTHER_TICKETS)))
+    can_work = permissions.can_work_ticket(viewer, ticket)
+    targets = allowed_targets(ticket.status, manual_ways(viewer.role)) if can_work else []
+    return Workspace(ticket=ticket, messages=messages, ticket_files=ticket_files,
+                     history=history, other_tickets=other, can_work=can_work,
+                     status_targets=targets, sla=sla_state(ticket))
+
+
+@dataclass
+class References:
+    """Choices for the pickers: categories, teams, staff, canned replies."""
+    categories: list[Category]
+    teams: list[Team]
+    staff: list[User]
+    canned_replies: list[CannedReply] = field(default_factory=list)
+
+
+def references(*, canned: bool = False) -> References:
+    return References(
+        categories=list(db.session.scalars(
+            select(Category).order_by(Category.position, Category.name))),
+        teams=list(db.session.scalars(select(Team).order_by(Team.name))),
+        staff=staff_members(),
+        canned_replies=list(db.session.scalars(
+            select(CannedReply).order_by(CannedReply.title))) if canned else [])
