@@ -49,11 +49,21 @@ def unread_count(user: User) -> int:
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
 
-def mark_ticket_read(user: User, ticket: Ticket) -> None:
-    """Opening a ticket marks its notifications read (in the caller's unit of work)."""
-    db.session.execute(update(Notification).where(
+def unread_about(user: User, ticket: Ticket):
+    """A SELECT of this person's unread notifications about this ticket (indexed)."""
+    return select(Notification.id).where(
         Notification.user_id == user.id, Notification.ticket_id == ticket.id,
-        Notification.read_at.is_(None)).values(read_at=utcnow()))
+        Notification.read_at.is_(None))
+
+
+def mark_ticket_read(user: User, ticket: Ticket) -> None:
+    """Opening a ticket marks its notifications read, in the caller's unit of work."""
+    db.session.execute(update(Notification).where(Notification.id.in_(
+        unread_about(user, ticket))).values(read_at=utcnow()))
+
+
+def has_unread_about(user: User, ticket: Ticket) -> bool:
+    return bool(db.session.scalar(select(unread_about(user, ticket).exists())))
 
 
 def mark_all_read(user: User) -> None:

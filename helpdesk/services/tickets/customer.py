@@ -115,12 +115,17 @@ def ticket_files(viewer: User, ticket: Ticket) -> list[Attachment]:
 
 def mark_seen(customer: User, ticket: Ticket) -> None:
     """The customer opened their ticket: no more "new reply" marker, and its
-    notifications are read. `updated_at` is left alone: looking is not a change."""
+    notifications are read. `updated_at` is left alone: looking is not a change, and
+    nothing is written when there is nothing new to mark."""
     if ticket.requester_id != customer.id:
         return
+    unseen = has_unseen_reply(ticket)
+    if not (unseen or notifications.has_unread_about(customer, ticket)):
+        return
     with unit_of_work():
-        db.session.execute(update(Ticket).where(Ticket.id == ticket.id).values(
-            requester_seen_at=utcnow(), updated_at=Ticket.updated_at))
+        if unseen:
+            db.session.execute(update(Ticket).where(Ticket.id == ticket.id).values(
+                requester_seen_at=utcnow(), updated_at=Ticket.updated_at))
         notifications.mark_ticket_read(customer, ticket)
 
 

@@ -22,6 +22,7 @@ from ...models import (
 from .. import notifications
 from ..errors import NotFound
 from ..people.directory import staff_members
+from ..unit_of_work import unit_of_work
 from .conversation import thread
 from .sla import SlaState, sla_state
 from .workflow import allowed_targets, manual_ways
@@ -55,13 +56,15 @@ def get_ticket(viewer: User, number: str) -> Ticket:
 
 def open_workspace(viewer: User, number: str) -> Workspace:
     """The whole page's data in a fixed number of queries. Opening the ticket marks its
-    notifications read first, so the commit does not expire what is loaded after it."""
+    notifications read — a write only when some are unread; the ticket is loaded again
+    after that commit, which expired it."""
     if not viewer.is_staff:
         raise NotFound("Ticket not found.")
     ticket = get_ticket(viewer, number)
-    notifications.mark_ticket_read(viewer, ticket)
-    db.session.commit()
-    ticket = get_ticket(viewer, number)
+    if notifications.has_unread_about(viewer, ticket):
+        with unit_of_work():
+            notifications.mark_ticket_read(viewer, ticket)
+        ticket = get_ticket(viewer, number)
     messages = thread(viewer, ticket)
     ticket_files = list(db.session.scalars(
         select(Attachment).where(Attachment.ticket_id == ticket.id,
