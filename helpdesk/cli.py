@@ -45,6 +45,8 @@ def autoclose_command(days: int | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (create_admin_command, seed_demo_command, autoclose_command):
+    from .worker import worker_command
+    for command in (create_admin_command, seed_demo_command, autoclose_command,
+                    worker_command):
         app.cli.add_command(command)
     app.shell_context_processor(lambda: {"db": db})

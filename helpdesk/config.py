@@ -52,3 +52,9 @@ AUTOCLOSE_DAYS = 7
 
 # Werkzeug's default; tests use a cheap method so a thousand sign-ins stay fast.
 PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a secret)
+
+# Background deliveries (outbox mail, webhooks): attempts and backoff between them.
+DELIVERY_MAX_ATTEMPTS = 8
+DELIVERY_BACKOFF_SECONDS = 30
+DELIVERY_BACKOFF_MAX_SECONDS = 6 * 3600
+WORKER_IDLE_SECONDS = 2
