@@ -6,8 +6,11 @@
 - No module imports a private (`_name`) name from another package.
 - Only the unit of work commits.
 - `ls migrations/versions` shows the migrations in revision order.
+- Comments and docs name service modules that exist (they went stale once when the
+  services were regrouped).
 """
 import ast
+import importlib
 import os
 import re
 import shutil
@@ -230,3 +233,52 @@ def test_migration_files_list_in_revision_order():
     for name in listed:
         assert re.fullmatch(r"\d{4}_[a-z0-9_]+\.py", name), name
     assert len({name[:4] for name in listed}) == len(listed), "two files share a number"
+
+
+# -- comments and docs that name service modules -----------------------------------------
+
+SERVICE_REFERENCE = re.compile(r"(?:helpdesk[./])?services[./][a-z_][a-z0-9_./]*[a-z0-9_]")
+IMPORT_LINE = re.compile(r"\s*(from|import)\s")
+
+
+def resolves(reference: str) -> bool:
+    """Whether "services.tickets.conversation.thread" (or a path) names a real module or
+    something defined in one."""
+    parts = reference.removesuffix(".py").replace("/", ".").removeprefix("helpdesk.").split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found = importlib.import_module("helpdesk." + ".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            if not hasattr(found, name):
+                return False
+            found = getattr(found, name)
+        return True
+    return False
+
+
+def stale_service_references(lines_by_file) -> list[str]:
+    return [f"{name}:{number}: {reference}"
+            for name, lines in lines_by_file
+            for number, line in enumerate(lines, start=1) if not IMPORT_LINE.match(line)
+            for reference in SERVICE_REFERENCE.findall(line) if not resolves(reference)]
+
+
+def project_texts():
+    paths = [*PACKAGE.rglob("*.py"), *(ROOT / "migrations").rglob("*.py"),
+             *ROOT.glob("*.md"), ROOT / "setup.cfg"]
+    for path in sorted(paths):
+        yield str(path.relative_to(ROOT)), path.read_text().splitlines()
+
+
+def test_comments_and_docs_name_service_modules_that_exist():
+    assert stale_service_references(project_texts()) == []
+
+
+def test_the_stale_reference_check_finds_a_moved_module():
+    assert stale_service_references([("x.py", [
+        "from .services.tickets import conversation",
+        "# see services.tickets.conversation.thread and helpdesk/services/queue/search.py",
+        "# the hook in helpdesk/services/search.py, services.tickets.thread()",
+    ])]) == ["x.py:3: helpdesk/services/search.py", "x.py:3: services.tickets.thread"]
