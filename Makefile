@@ -43,6 +43,7 @@ e2e: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check helpdesk tests
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) *.egg-info
