@@ -23,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
                 template_folder="../templates", static_folder="../static")
     load_config(app, config)
     register_extensions(app)
+    from . import ops
+    ops.init_app(app)  # logs, metrics, /healthz, /readyz, /metrics
     register_blueprints(app)
     register_error_pages(app)
     register_template_helpers(app)

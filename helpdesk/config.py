@@ -71,3 +71,32 @@ DELIVERY_MAX_ATTEMPTS = 8
 DELIVERY_BACKOFF_SECONDS = 30
 DELIVERY_BACKOFF_MAX_SECONDS = 6 * 3600
 WORKER_IDLE_SECONDS = 2
+# The worker says it is alive (a worker_heartbeats row) at most this often; /readyz
+# fails when the newest heartbeat is older than WORKER_HEARTBEAT_MAX_AGE. Whether a
+# worker is expected at all: None means "in production, yes".
+WORKER_HEARTBEAT_SECONDS = 10
+WORKER_HEARTBEAT_MAX_AGE = 120
+WORKER_EXPECTED = None
+
+# --- Operations (helpdesk/ops/, docs/deployment.md) ---------------------------------------
+# Logs: one JSON line per record on stderr ("json"), or plain text ("text").
+LOG_FORMAT = "json"
+LOG_LEVEL = "INFO"
+# SQL statements slower than this many milliseconds are logged with their duration.
+# None: 200 ms in development, off in production.
+SLOW_SQL_MS = None
+
+# /metrics (Prometheus) answers only a bearer token or listed addresses (IPs or
+# networks, e.g. ["127.0.0.1", "10.0.0.0/8"]); with neither set it is a 404.
+METRICS_TOKEN = None
+METRICS_ALLOWED_IPS = []
+# Ticket counts by status are cached this long per process (a GROUP BY over all tickets).
+METRICS_TICKET_COUNTS_TTL = 30
+
+# Redis for /readyz when one is used; default: the rate-limit storage if it is redis://.
+REDIS_URL = None
+
+# When files are on local disk and nginx serves them: after the permission check the
+# download answers with X-Accel-Redirect: <prefix><storage key> and nginx sends the bytes
+# (an `internal` location, see deploy/nginx.conf). None: the app streams the file.
+ACCEL_REDIRECT_PREFIX = None

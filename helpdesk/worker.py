@@ -11,6 +11,7 @@ import time
 import click
 from flask import current_app
 
+from .services.background import heartbeats
 from .services.background.tasks import run_all
 
 log = logging.getLogger(__name__)
@@ -24,12 +25,27 @@ def run(*, once: bool = False, idle_seconds: float | None = None) -> dict[str, i
             signal.signal(sig, lambda *_: stopping.append(True))
     idle = idle_seconds if idle_seconds is not None else current_app.config[
         "WORKER_IDLE_SECONDS"]
-    while True:
-        counts = run_all()
-        if once or stopping:
-            return counts
-        if not any(counts.values()):
-            _sleep(idle, stopping)
+    me, last_beat = heartbeats.this_worker(), None
+    try:
+        while True:
+            counts = run_all()
+            last_beat = _beat(me, last_beat)
+            if once or stopping:
+                return counts
+            if not any(counts.values()):
+                _sleep(idle, stopping)
+    finally:
+        if not once and last_beat is not None:
+            heartbeats.stopped(me)
+
+
+def _beat(me: str, last_beat: float | None) -> float:
+    """Say "alive" after a round, at most every WORKER_HEARTBEAT_SECONDS (/readyz)."""
+    now = time.monotonic()
+    if last_beat is None or now - last_beat >= current_app.config["WORKER_HEARTBEAT_SECONDS"]:
+        heartbeats.beat(me)
+        return now
+    return last_beat
 
 
 def _sleep(seconds: float, stopping: list) -> None:

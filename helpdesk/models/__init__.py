@@ -10,6 +10,7 @@ from .base import (
                    Status,
                    utcnow,
 )
+from .heartbeats import WorkerHeartbeat
 from .messages import Attachment, Message
 from .reference import CannedReply, FaqEntry, Setting, SlaTarget
 from .tickets import Category, Ticket, TicketCounter, TicketTag
@@ -19,5 +20,5 @@ __all__ = [
     "AgentStatus", "Attachment", "AuditEvent", "CannedReply", "Category", "DONE_STATUSES",
     "FaqEntry", "Feedback", "Message", "Notification", "OPEN_STATUSES", "Priority", "Role",
     "STATUS_LABELS", "Setting", "SlaTarget", "Status", "Team", "Ticket", "TicketCounter",
-    "TicketTag", "User", "team_members", "utcnow",
+    "TicketTag", "User", "WorkerHeartbeat", "team_members", "utcnow",
 ]

@@ -7,10 +7,12 @@ and the row is still queued: it is delivered again later (at-least-once; receive
 duplicates by Message-ID or delivery id). Success marks it sent; a failure schedules the
 next attempt with exponential backoff, until the configured number of attempts.
 """
+import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import select
 
 from ...extensions import db
@@ -19,6 +21,8 @@ from ...models.deliveries import DeliveryState
 from ..unit_of_work import unit_of_work
 
 ERROR_TEXT_MAX = 1000
+
+log = logging.getLogger(__name__)
 
 
 class DeliveryFailed(Exception):
@@ -57,13 +61,36 @@ def deliver_due(model, send: Callable[[object], None], *, limit: int = 100,
                 return attempted
             attempted += 1
             try:
-                send(row)
+                send_logged(send, row)
             except (DeliveryFailed, OSError) as error:
                 record_failure(row, error)
             else:
                 row.state, row.sent_at, row.last_error = DeliveryState.SENT, utcnow(), None
             row.attempts += 1
     return attempted
+
+
+def send_logged(send: Callable[[object], None], row) -> None:
+    """`send(row)` under the id of the request that queued the row: every log line made
+    meanwhile carries it (helpdesk/ops/logs.py), and so does anything queued meanwhile."""
+    outer = g.get("request_id")
+    g.request_id = row.request_id
+    started = time.perf_counter()
+
+    def facts(**more) -> dict:
+        return {"queue": row.__tablename__, "delivery_id": row.id,
+                "attempt": row.attempts + 1,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1), **more}
+    try:
+        send(row)
+    except Exception as error:
+        log.warning("delivery failed", extra=facts(
+            error=f"{type(error).__name__}: {error}"[:ERROR_TEXT_MAX]))
+        raise
+    else:
+        log.info("delivery sent", extra=facts())
+    finally:
+        g.request_id = outer
 
 
 def record_failure(row, error: Exception) -> None:
