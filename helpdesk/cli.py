@@ -1,8 +1,13 @@
-"""Flask commands: create-admin, seed-demo, autoclose. All safe to run twice."""
+"""Flask commands: create-admin, seed-demo, autoclose (all safe to run twice); backup and
+restore (helpdesk/ops/)."""
+from pathlib import Path
+
 import click
 from flask import Flask
 
 from .extensions import db
+from .ops.backup import BackupError, create_backup
+from .ops.restore import restore_backup
 from .services import demo
 from .services.catalog.defaults import install_defaults
 from .services.people import accounts
@@ -60,9 +65,42 @@ def autoclose_command(days: int | None) -> None:
     click.echo(f"Closed {closed} resolved ticket{'' if closed == 1 else 's'}.")
 
 
+@click.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(dest: Path) -> None:
+    """Back up the database and all attachments into the folder DEST (new or empty)."""
+    try:
+        manifest = create_backup(dest)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    counts = manifest["counts"]
+    click.echo(f"Backed up {counts.get('tickets', 0)} tickets, "
+               f"{counts.get('messages', 0)} messages and {len(manifest['files'])} files "
+               f"(revision {manifest['alembic_revision']}) to {dest}.")
+
+
+@click.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Replace an instance that already holds people, tickets or files.")
+def restore_command(src: Path, force: bool) -> None:
+    """Restore a backup made by `flask backup` (checksums are verified first). Stop the
+    web processes and workers before, run `flask db upgrade` after."""
+    try:
+        result = restore_backup(src, force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    counts, manifest = result["counts"], result["manifest"]
+    click.echo(f"Restored {counts.get('tickets', 0)} tickets, {counts.get('messages', 0)} "
+               f"messages and {len(manifest['files'])} files from {src} "
+               f"(made {manifest['created_at']}, revision {manifest['alembic_revision']}).")
+    click.echo("Next: flask --app helpdesk db upgrade (if this code is newer), then start "
+               "the web processes and workers.")
+
+
 def init_app(app: Flask) -> None:
     from .worker import worker_command
     for command in (create_admin_command, seed_demo_command, autoclose_command,
-                    worker_command):
+                    worker_command, backup_command, restore_command):
         app.cli.add_command(command)
     app.shell_context_processor(lambda: {"db": db})
