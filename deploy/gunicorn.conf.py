@@ -26,6 +26,25 @@ max_requests_jitter = 500
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("HELPDESK_GUNICORN_LOG_LEVEL", "info")
+# gunicorn's own lines (start, stop, worker timeouts) as JSON too, like the app's: one
+# format in the journal. The app adds its handler to the root logger itself.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "root": {"level": "INFO", "handlers": []},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["json"], "propagate": False,
+                           "qualname": "gunicorn.error"},
+        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False,
+                            "qualname": "gunicorn.access"},
+    },
+    "handlers": {"json": {"class": "logging.StreamHandler", "formatter": "json",
+                          "stream": "ext://sys.stderr"}},
+    "formatters": {"json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                            "fmt": "{levelname}{name}{message}", "style": "{",
+                            "timestamp": "time",
+                            "rename_fields": {"levelname": "level", "name": "logger"}}},
+}
 
 # Forwarded headers are handled by the app (HELPDESK_TRUSTED_PROXIES -> ProxyFix).
 forwarded_allow_ips = os.environ.get("HELPDESK_FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -157,3 +157,20 @@ def test_text_logs_when_asked(tmp_path, monkeypatch, capsys):
     assert response.status_code == 200
     assert "WARNING helpdesk.test [None] plain words" in err
     assert not err.lstrip().startswith("{")
+
+
+def test_an_unhandled_error_is_logged_once_as_json_with_the_request_id(app, client, capsys):
+    @app.get("/test-boom")
+    def boom():
+        raise RuntimeError("something broke")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: a 500 page
+    capsys.readouterr()
+    response = client.get("/test-boom")
+    assert response.status_code == 500
+    lines = log_lines(capsys)
+    (error,) = [line for line in lines if line["level"] == "ERROR"]
+    assert "RuntimeError: something broke" in error["exc_info"]
+    assert error["request_id"] == response.headers["X-Request-ID"]
+    (line,) = [line for line in lines if line["logger"] == "helpdesk.request"]
+    assert line["status"] == 500
