@@ -6,7 +6,7 @@ HELPDESK_PORT ?= 5000
 FLASK := $(BIN)/flask --app helpdesk
 DEMO_TICKETS ?= 300
 
-.PHONY: run test mailservers lint e2e bench clean
+.PHONY: run test mailservers nginx lint e2e bench clean
 
 # The virtual environment is rebuilt only when the package metadata changes.
 $(BIN)/python:
@@ -22,7 +22,7 @@ run: $(VENV)/.installed
 	$(FLASK) seed-demo --tickets $(DEMO_TICKETS)
 	$(FLASK) run --host 127.0.0.1 --port $(HELPDESK_PORT)
 
-test: $(VENV)/.installed mailservers
+test: $(VENV)/.installed mailservers nginx
 	$(BIN)/python -m pytest
 
 # The IMAP tests run their own Dovecot (tests/mailservers.py); install it when missing (apt-get,
@@ -30,6 +30,12 @@ test: $(VENV)/.installed mailservers
 mailservers:
 	@test -x /usr/sbin/dovecot || .ci/install-dovecot || \
 	  echo "make: WARNING: no Dovecot, the IMAP tests will be skipped" >&2
+
+# tests/test_ops_nginx.py runs deploy/nginx.conf in its own nginx; install it when missing
+# (apt-get as root, no system nginx started). Without it those tests are skipped.
+nginx:
+	@test -x /usr/sbin/nginx || .ci/install-nginx || \
+	  echo "make: WARNING: no nginx, the nginx tests will be skipped" >&2
 
 # Browser tests (tests/e2e): Playwright driving Debian's Chromium, axe-core from npm.
 # Installs whatever is missing first: the `e2e` extra, node_modules/axe-core, chromium

@@ -1,5 +1,6 @@
 """deploy/gunicorn.conf.py runs the app: several workers, one JSON log line per request
-and no access log (gunicorn's own lines are JSON too), and /metrics adding up every worker's numbers (multiprocess mode)."""
+and no access log (gunicorn's own lines are JSON too), and /metrics adding up every
+worker's numbers (multiprocess mode)."""
 import json
 import os
 import re
