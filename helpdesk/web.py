@@ -2,7 +2,7 @@
 
 - A service's refusal (services/errors.py) as a response: next to its form field, with
   the status code that says what happened (400 bad input, 403 not allowed, 404 not
-  found, 409 the state did not allow it), or as an error page.
+  found, 409 someone got there first), or as an error page.
 - Ids and page numbers from URLs, bounded before they reach a query (an id past the
   32-bit range is a 404, never an OverflowError), and pagination from `?page=`.
 - WTForms choices in this WTForms' own terms, and the one-button form.
@@ -11,9 +11,10 @@
 Blueprints import from here; nothing here decides who may do what (permissions.py does).
 """
 from collections.abc import Iterable
+from typing import NoReturn
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, url_for
+from flask import Flask, abort, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter, ValidationError
@@ -31,9 +32,10 @@ from .services.errors import Conflict, DomainError, Forbidden, NotFound
 from .services.ids import MAX_ID, parse_id
 
 __all__ = [
-    "EmptyForm", "IdConverter", "MAX_PAGE", "choices", "form_status", "grouped_choices",
-    "init_app", "local_url", "optional_id", "page_arg", "paginate", "parse_id", "refusal_status",
-    "refuse", "show_refusal", "status_label", "priority_label", "ticket_url",
+    "MAX_PAGE", "EmptyForm", "IdConverter", "account_label", "attachment_url", "choices",
+    "form_status", "grouped_choices", "init_app", "local_url", "optional_id", "page_arg",
+    "paginate", "parse_id", "priority_label", "refusal_status", "refuse", "show_refusal",
+    "staff_label", "status_label", "ticket_url",
 ]
 
 
@@ -52,15 +54,15 @@ def refusal_status(error: DomainError) -> int:
     return 400
 
 
-def refuse(error: DomainError):
+def refuse(error: DomainError) -> NoReturn:
     """The error page for a refusal that has no form to show it on (a lookup by id)."""
     abort(refusal_status(error))
 
 
 def show_refusal(form, error: DomainError, field: str | None = None) -> int:
     """Put a service's refusal next to the field it names (else next to `field`, else
-    above the form) and return the status to re-render the form with. "Not found" is a 404 page
-    instead: the form is about something this person may not see."""
+    above the form) and return the status to re-render the form with. "Not found" is a
+    404 page instead: the form is about something this person may not see."""
     status = refusal_status(error)
     if status == 404:
         abort(404)
@@ -119,9 +121,9 @@ def grouped_choices(first: tuple[str, str], groups: dict[str, list]) -> list | d
 
 class IdConverter(IntegerConverter):
     """`<id:name>` in a route: a row id, 1 to 2^31-1. Anything else does not match the
-    route (404) before the view or a query sees it."""
+    route (404) before the view or a query sees it. Takes no arguments."""
 
-    def __init__(self, map, *args, **kwargs):
+    def __init__(self, map):
         super().__init__(map, min=1, max=MAX_ID)
 
     def to_python(self, value: str) -> int:
@@ -138,13 +140,14 @@ def page_arg(value) -> int:
     text = str(value if value is not None else "").strip()
     if not text.isascii() or not text.isdigit():
         return 1
-    return max(1, min(int(text[:7]), MAX_PAGE))
+    digits = text.lstrip("0") or "0"
+    number = int(digits) if len(digits) <= len(str(MAX_PAGE)) else MAX_PAGE
+    return max(1, min(number, MAX_PAGE))
 
 
 def paginate(query, per_page: int, page=None):
     """A page of `query` (Flask-SQLAlchemy Pagination) for `?page=` or `page`; a page
     past the end is empty, never an error."""
-    from flask import request
     number = page_arg(request.args.get("page") if page is None else page)
     return db.paginate(query, page=number, per_page=per_page, error_out=False)
 
@@ -156,6 +159,11 @@ def local_url(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
+
+
+def attachment_url(attachment) -> str:
+    """Where a file is downloaded (public.download checks who may)."""
+    return url_for("public.download", attachment_id=attachment.id)
 
 
 def ticket_url(ticket) -> str:
@@ -209,5 +217,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(status_label)
     app.add_template_filter(priority_label)
     app.add_template_global(ticket_url)
+    app.add_template_global(attachment_url)
     app.add_template_global(staff_label)
     app.add_template_global(account_label)

@@ -21,13 +21,6 @@ FORMS = {"reply_form": ReplyForm, "status_form": StatusForm, "priority_form": Pr
          "details_form": DetailsForm}
 
 
-@bp.context_processor
-def workspace_helpers():
-    def attachment_url(attachment) -> str:
-        return url_for("public.download", attachment_id=attachment.id)
-    return {"attachment_url": attachment_url}
-
-
 def _ticket(number: str):
     try:
         return workspace.get_ticket(current_user, number)

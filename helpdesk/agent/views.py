@@ -3,7 +3,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 from flask import (
     Response,
-    abort,
     flash,
     redirect,
     render_template,
@@ -16,12 +15,12 @@ from werkzeug.datastructures import MultiDict
 
 from ..models import STATUS_LABELS, Status
 from ..permissions import can_assign
-from ..services.errors import DomainError, Forbidden
+from ..services.errors import DomainError
 from ..services.queue import filters as queues
 from ..services.reporting import export
 from ..services.tickets import bulk as bulk_actions
 from ..services.tickets import customer, opening, workspace
-from ..web import choices, form_status, grouped_choices, page_arg, show_refusal
+from ..web import choices, form_status, grouped_choices, page_arg, refuse, show_refusal
 from . import bp
 from .forms import ANY, PRIORITY_PAIRS, BulkForm, QueueFilterForm, TicketForCustomerForm
 
@@ -132,8 +131,8 @@ def export_csv():
     form.validate()
     try:
         rows = export.export_rows(current_user, form.filters())
-    except Forbidden:
-        abort(403)
+    except DomainError as error:
+        refuse(error)
     return Response(
         stream_with_context(export.csv_chunks(rows)), mimetype="text/csv",
         headers={"Content-Disposition":
