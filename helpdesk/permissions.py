@@ -149,9 +149,10 @@ def is_closed(ticket: Ticket) -> bool:
 
 
 def reply_reopens(ticket: Ticket) -> bool:
-    """A customer's reply to a resolved ticket opens it again."""
-    return ticket.status == Status.RESOLVED and next_status(
-        ticket.status, Way.CUSTOMER_REPLY) is not None
+    """A customer's reply brings a done ticket back (the workflow: resolved → open;
+    a closed one takes no replies)."""
+    return (ticket.status in DONE_STATUSES
+            and next_status(ticket.status, Way.CUSTOMER_REPLY) is not None)
 
 
 def can_reopen(user, ticket: Ticket) -> bool:
