@@ -15,7 +15,14 @@ from sqlalchemy import false, select
 
 from .extensions import db, login_manager
 from .models import DONE_STATUSES, AgentStatus, Status, Ticket, User
-from .services.tickets.workflow import Way, allowed_targets, can_be_taken, manual_ways, next_status
+from .services.tickets.workflow import (
+    Way,
+    allowed_targets,
+    can_be_taken,
+    is_allowed,
+    manual_ways,
+    next_status,
+)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to continue."
@@ -70,6 +77,24 @@ can_assign = is_admin                   # to others; agents take tickets for the
 can_delete_tickets = is_admin
 
 
+# The admin console's pages: who may open each one. Every page not listed is for
+# admins; product.md: "admins and agents edit" the FAQ.
+CONSOLE_PAGES: dict[str, Callable] = {
+    "admin.faq": can_edit_faq,
+    "admin.edit_faq": can_edit_faq,
+    "admin.delete_faq": can_edit_faq,
+}
+
+
+def console_rule(endpoint: str | None) -> Callable:
+    """The rule for one console endpoint (default: `can_see_console`)."""
+    return CONSOLE_PAGES.get(endpoint or "", can_see_console)
+
+
+def may_open_console_page(user, endpoint: str | None) -> bool:
+    return console_rule(endpoint)(user)
+
+
 def require(check):
     """Signed out → the sign-in page; signed in without the right → 403."""
     if not current_user.is_authenticated:
@@ -121,6 +146,18 @@ def can_reply_publicly(user, ticket: Ticket) -> bool:
 
 def is_closed(ticket: Ticket) -> bool:
     return ticket.status == Status.CLOSED
+
+
+def reply_reopens(ticket: Ticket) -> bool:
+    """A customer's reply brings a done ticket back (the workflow: resolved → open;
+    a closed one takes no replies)."""
+    return (ticket.status in DONE_STATUSES
+            and next_status(ticket.status, Way.CUSTOMER_REPLY) is not None)
+
+
+def can_reopen(user, ticket: Ticket) -> bool:
+    """Admins reopen closed tickets (the workflow's ADMIN way); nobody else can."""
+    return is_admin(user) and is_allowed(ticket.status, Status.OPEN, {Way.ADMIN})
 
 
 def status_targets(user, ticket: Ticket) -> list[Status]:
@@ -220,10 +257,17 @@ _TEMPLATE_POLICY: dict[str, Callable] = {
     "can_escalate": can_escalate, "can_rate": can_rate,
     "can_confirm_resolution": can_confirm_resolution, "can_withdraw": can_withdraw,
     "can_decide": can_decide, "can_change_teams": can_change_teams,
+    "can_reopen": can_reopen, "may_open_console_page": may_open_console_page,
+}
+# Facts about a ticket that decide what a page shows, whoever looks.
+_TEMPLATE_FACTS: dict[str, Callable] = {
+    "is_closed": is_closed, "reply_reopens": reply_reopens,
+    "can_be_escalated": can_be_escalated,
 }
 
 
 def template_policy() -> dict[str, Callable]:
     """The policy for Jinja, asked about the person viewing the page:
-    `{% if can_take(ticket) %}`, `{% if can_see_console() %}`."""
-    return {name: partial(rule, current_user) for name, rule in _TEMPLATE_POLICY.items()}
+    `{% if can_take(ticket) %}`, `{% if can_see_console() %}`, `{% if is_closed(ticket) %}`."""
+    return {**{name: partial(rule, current_user) for name, rule in _TEMPLATE_POLICY.items()},
+            **_TEMPLATE_FACTS}
