@@ -6,7 +6,7 @@ HELPDESK_PORT ?= 5000
 FLASK := $(BIN)/flask --app helpdesk
 DEMO_TICKETS ?= 300
 
-.PHONY: run test mailservers nginx lint e2e bench clean
+.PHONY: run test mailservers nginx lint e2e bench loadtest clean
 
 # The virtual environment is rebuilt only when the package metadata changes.
 $(BIN)/python:
@@ -46,6 +46,14 @@ e2e: $(VENV)/.installed
 	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 	E2E_ARTIFACTS=$(E2E_ARTIFACTS) $(BIN)/python -m pytest tests/e2e -p no:cacheprovider -o addopts= -v -ra --durations=10
+
+# A 5-minute locust run against a real deployment on this machine (bench/loadtest/README.md):
+# PostgreSQL and Redis on localhost, the rest started and stopped by the runner.
+LOAD_DURATION ?= 5m
+LOAD_USERS ?= 40
+loadtest: $(VENV)/.installed
+	@$(BIN)/python -c 'import locust, moto' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,load]'
+	$(BIN)/python bench/loadtest/run.py --duration $(LOAD_DURATION) --users $(LOAD_USERS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check helpdesk tests
