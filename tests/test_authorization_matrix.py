@@ -74,6 +74,11 @@ EXPECTED = {
     ("agent.change_priority", "POST"): ASSIGNEE_WORK,
     ("agent.details", "POST"): ASSIGNEE_WORK,
     ("agent.assign", "POST"): row(LOGIN, 404, 404, 403, 403, 403, OK),
+    # Probes for load balancers. /metrics answers nobody until a token or addresses are
+    # configured (who may then: tests/test_ops_health.py).
+    ("ops.healthz", "GET"): EVERYONE,
+    ("ops.readyz", "GET"): EVERYONE,
+    ("ops.metrics", "GET"): row(404, 404, 404, 404, 404, 404, 404),
 }
 ADMIN_ROUTES = (
     ("agent_teams", "GET"), ("agent_teams", "POST"), ("agents", "GET"),
