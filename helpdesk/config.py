@@ -75,7 +75,7 @@ WORKER_IDLE_SECONDS = 2
 # fails when the newest heartbeat is older than WORKER_HEARTBEAT_MAX_AGE. Whether a
 # worker is expected at all: None means "in production, yes".
 WORKER_HEARTBEAT_SECONDS = 10
-WORKER_HEARTBEAT_MAX_AGE = 120
+WORKER_HEARTBEAT_MAX_AGE = 300
 WORKER_EXPECTED = None
 
 # --- Operations (helpdesk/ops/, docs/deployment.md) ---------------------------------------

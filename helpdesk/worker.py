@@ -25,27 +25,33 @@ def run(*, once: bool = False, idle_seconds: float | None = None) -> dict[str, i
             signal.signal(sig, lambda *_: stopping.append(True))
     idle = idle_seconds if idle_seconds is not None else current_app.config[
         "WORKER_IDLE_SECONDS"]
-    me, last_beat = heartbeats.this_worker(), None
+    heartbeat = Heartbeat()
     try:
         while True:
-            counts = run_all()
-            last_beat = _beat(me, last_beat)
+            counts = run_all(after_each=heartbeat.beat)
+            heartbeat.beat()  # also when no task is registered
             if once or stopping:
                 return counts
             if not any(counts.values()):
                 _sleep(idle, stopping)
     finally:
-        if not once and last_beat is not None:
-            heartbeats.stopped(me)
+        if not once and heartbeat.last is not None:
+            heartbeats.stopped(heartbeat.worker_id)
 
 
-def _beat(me: str, last_beat: float | None) -> float:
-    """Say "alive" after a round, at most every WORKER_HEARTBEAT_SECONDS (/readyz)."""
-    now = time.monotonic()
-    if last_beat is None or now - last_beat >= current_app.config["WORKER_HEARTBEAT_SECONDS"]:
-        heartbeats.beat(me)
-        return now
-    return last_beat
+class Heartbeat:
+    """Says "alive" (for /readyz) after each task, at most every WORKER_HEARTBEAT_SECONDS:
+    a worker busy with a long round still shows it makes progress."""
+
+    def __init__(self):
+        self.worker_id, self.last = heartbeats.this_worker(), None
+
+    def beat(self) -> None:
+        now = time.monotonic()
+        if self.last is None or now - self.last >= current_app.config[
+                "WORKER_HEARTBEAT_SECONDS"]:
+            heartbeats.beat(self.worker_id)
+            self.last = now
 
 
 def _sleep(seconds: float, stopping: list) -> None:

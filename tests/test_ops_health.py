@@ -1,12 +1,15 @@
 """/healthz, /readyz and /metrics: what a load balancer and Prometheus see."""
+import os
 import re
+import signal
 from datetime import timedelta
 
 import pytest
 from conftest import login, make_ticket
 
-from helpdesk.models import Status, utcnow
-from helpdesk.services.background import heartbeats
+from helpdesk.extensions import db
+from helpdesk.models import Status, WorkerHeartbeat, utcnow
+from helpdesk.services.background import heartbeats, tasks
 from helpdesk.worker import run
 
 TOKEN = "metrics-token-for-tests"
@@ -79,8 +82,6 @@ def test_production_expects_a_worker_by_default(app, client):
 
 
 def test_heartbeats_keep_one_row_per_worker_and_forget_old_ones(app):
-    from helpdesk.extensions import db
-    from helpdesk.models import WorkerHeartbeat
     heartbeats.beat("old-host:1", now=utcnow() - timedelta(days=2))
     heartbeats.beat("host:2")
     heartbeats.beat("host:2")
@@ -164,3 +165,38 @@ def test_probes_answer_a_signed_in_person_too(client, customer):
     login(client, customer)
     assert client.get("/readyz").status_code == 200
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_long_round_beats_between_its_tasks(app, monkeypatch):
+    app.config["WORKER_HEARTBEAT_SECONDS"] = 0  # every chance to beat is taken
+    rounds_seen = []
+
+    def look():
+        row = db.session.get(WorkerHeartbeat, heartbeats.this_worker(),
+                             populate_existing=True)
+        rounds_seen.append(row.rounds if row else 0)
+        return 0
+
+    monkeypatch.setattr(tasks, "TASKS", {"first": look, "second": look})
+    run(once=True)
+    assert rounds_seen == [0, 1]  # the first task's end was recorded before the second
+
+
+def test_a_worker_that_stops_cleanly_removes_its_heartbeat(app, monkeypatch):
+    seen_alive = []
+
+    def ask_to_stop():
+        seen_alive.append(heartbeats.newest_beat() is not None)
+        os.kill(os.getpid(), signal.SIGTERM)  # caught by the handler run() installs
+        return 0
+
+    monkeypatch.setattr(tasks, "TASKS", {"stop": ask_to_stop})
+    app.config["WORKER_HEARTBEAT_SECONDS"] = 0
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        run(idle_seconds=0)  # one round, then the stop request ends the loop
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    assert seen_alive == [False]
+    assert heartbeats.newest_beat() is None

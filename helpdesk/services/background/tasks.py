@@ -14,6 +14,12 @@ def register(name: str, task: Task) -> None:
     TASKS[name] = task
 
 
-def run_all() -> dict[str, int]:
-    """Run every task once; returns {name: items handled}."""
-    return {name: task() for name, task in TASKS.items()}
+def run_all(after_each: Callable[[], None] | None = None) -> dict[str, int]:
+    """Run every task once, calling `after_each()` after each (the worker's heartbeat);
+    returns {name: items handled}."""
+    counts = {}
+    for name, task in TASKS.items():
+        counts[name] = task()
+        if after_each is not None:
+            after_each()
+    return counts
