@@ -6,7 +6,7 @@ from wtforms import Field
 
 from ..extensions import db
 from ..permissions import get_visible_ticket
-from ..services.errors import DomainError, NotFound
+from ..services.errors import DomainError, Forbidden, NotFound
 from ..services.files.uploads import describe_limit
 from ..services.tickets import conversation
 from ..services.tickets import customer as portal
@@ -106,7 +106,8 @@ def refuse(ticket, error: DomainError):
     """A one-button action the rules said no to: the page again, with the reason."""
     if isinstance(error, NotFound):
         abort(404)
-    return render_ticket(ticket, error=error.message, status=400)
+    return render_ticket(ticket, error=error.message,
+                         status=403 if isinstance(error, Forbidden) else 400)
 
 
 @bp.get("/tickets/<number>")
