@@ -76,7 +76,7 @@ def member_counts(organizations: Iterable[Organization]) -> dict[int, int]:
     rows = db.session.execute(select(User.organization_id, func.count(User.id))
                               .where(User.organization_id.in_(ids))
                               .group_by(User.organization_id))
-    return dict(rows.tuples().all())
+    return {organization_id: count for organization_id, count in rows}
 
 
 def members_query(organization: Organization):

@@ -14,15 +14,17 @@ from sqlalchemy.orm import aliased
 
 from ... import permissions
 from ...extensions import db
-from ...models import STATUS_LABELS, Category, Status, Team, Ticket, User, utcnow
+from ...models import STATUS_LABELS, Category, Organization, Status, Team, Ticket, User, utcnow
 from ..errors import Forbidden
 from ..queue.filters import QueueFilters, conditions, order_by, overdue_condition
 
 BATCH_ROWS = 1000
 HEADER = ["Number", "Subject", "Status", "Priority", "Category", "Team", "Requester",
-          "Requester e-mail", "Assignee", "Created", "Last activity", "Due", "Overdue",
-          "First response", "Resolved", "Closed", "Order reference", "Estimated hours",
-          "Actual hours"]
+          "Requester e-mail", "Organization", "Assignee", "Created", "Last activity", "Due",
+          "Overdue", "First response", "Resolved", "Closed", "Order reference",
+          "Estimated hours", "Actual hours"]
+STATUS, PRIORITY, OVERDUE = HEADER.index("Status"), HEADER.index("Priority"), \
+    HEADER.index("Overdue")
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,7 +44,8 @@ def safe_cell(value) -> str:
 def _query(viewer, filters: QueueFilters, now: datetime):
     requester, assignee = aliased(User), aliased(User)
     return (select(Ticket.number, Ticket.subject, Ticket.status, Ticket.priority,
-                   Category.name, Team.name, requester.name, requester.email, assignee.name,
+                   Category.name, Team.name, requester.name, requester.email,
+                   Organization.name, assignee.name,
                    Ticket.created_at, Ticket.last_activity_at, Ticket.due_at,
                    overdue_condition(now), Ticket.first_response_at, Ticket.resolved_at,
                    Ticket.closed_at, Ticket.order_reference, Ticket.estimated_hours,
@@ -52,6 +55,7 @@ def _query(viewer, filters: QueueFilters, now: datetime):
             .outerjoin(assignee, assignee.id == Ticket.assignee_id)
             .outerjoin(Category, Category.id == Ticket.category_id)
             .outerjoin(Team, Team.id == Ticket.team_id)
+            .outerjoin(Organization, Organization.id == Ticket.organization_id)
             .where(*conditions(viewer, filters, now,
                                hint_planner=db.session.get_bind().dialect.name == "sqlite"))
             .order_by(*order_by(filters.sort)))
@@ -71,9 +75,9 @@ def _rows(viewer: User, filters: QueueFilters) -> Iterator[list[str]]:
     yield HEADER
     for row in db.session.execute(query):
         cells = list(row)
-        cells[2] = STATUS_LABELS.get(Status(cells[2]), cells[2])
-        cells[3] = str(cells[3]).capitalize()
-        cells[12] = bool(cells[12])
+        cells[STATUS] = STATUS_LABELS.get(Status(cells[STATUS]), cells[STATUS])
+        cells[PRIORITY] = str(cells[PRIORITY]).capitalize()
+        cells[OVERDUE] = bool(cells[OVERDUE])
         yield [safe_cell(c) for c in cells]
 
 
