@@ -95,9 +95,10 @@ def rotate_secret(admin: User, hook: Webhook) -> str:
 def delete_webhook(admin: User, hook: Webhook) -> None:
     """The hook and its delivery log go; queued deliveries are never sent."""
     _require_admin(admin)
+    url = hook.url
     with unit_of_work():
         db.session.delete(hook)
-        audit.record(None, admin, "webhook_deleted", note=hook.url)
+        audit.record(None, admin, "webhook_deleted", note=url)
 
 
 def deliveries_query(hook: Webhook):

@@ -75,11 +75,13 @@ def not_public(address: IPAddress) -> str | None:
     """Why this address is not a public one (None: it is)."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
-    for reason, flag in (("loopback", address.is_loopback), ("private", address.is_private),
+    # Most specific first: 169.254.0.0/16 and 0.0.0.0 also count as "private".
+    for reason, flag in (("loopback", address.is_loopback),
                          ("link-local", address.is_link_local),
+                         ("unspecified", address.is_unspecified),
                          ("multicast", address.is_multicast),
-                         ("reserved", address.is_reserved),
-                         ("unspecified", address.is_unspecified)):
+                         ("private", address.is_private),
+                         ("reserved", address.is_reserved)):
         if flag:
             return reason
     return None if address.is_global else "non-public"
@@ -111,8 +113,9 @@ def check_target(url: str) -> Target:
         for address in addresses:
             reason = not_public(address)
             if reason:
+                where = (f"{address} is" if host == str(address).lower()
+                         else f"{host} is at {address},")
                 raise TargetRefused(
-                    f"{host} is at {address}, a {reason} address: webhooks go to public "
-                    "addresses only (the server's WEBHOOKS_ALLOW_PRIVATE_TARGETS setting "
-                    "allows others).")
+                    f"{where} a {reason} address: webhooks go to public addresses only "
+                    "(the server's WEBHOOKS_ALLOW_PRIVATE_TARGETS setting allows others).")
     return Target(scheme=scheme, host=host, port=port, path=path, address=addresses[0])
