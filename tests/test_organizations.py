@@ -419,3 +419,15 @@ def test_the_queue_by_organization_runs_a_fixed_number_of_statements(client, adm
     assert shown == 5
     tickets(35)
     assert statements() == (few, 40)
+
+
+def test_the_shared_list_can_show_only_my_own_tickets(client, admin, acme, colleagues):
+    anna, ben, ticket, _ = colleagues
+    own = make_ticket(ben, subject="Ben's own")
+    login(client, ben)
+    assert 'name="who"' not in client.get("/portal/tickets").get_data(as_text=True)
+    _share(admin, acme)
+    both = client.get("/portal/tickets").get_data(as_text=True)
+    assert ticket.number in both and own.number in both and 'name="who"' in both
+    mine = client.get("/portal/tickets?who=mine").get_data(as_text=True)
+    assert own.number in mine and ticket.number not in mine

@@ -54,10 +54,13 @@ def tickets_list():
     if status not in portal.STATUS_FILTERS:
         status = portal.DEFAULT_STATUS_FILTER
     q = request.args.get("q", "").strip()[:portal.SEARCH_MAX]
-    page = db.paginate(portal.my_tickets(current_user, status=status, q=q),
+    shared = portal.sees_shared_tickets(current_user)
+    mine = shared and request.args.get("who") == "mine"
+    page = db.paginate(portal.my_tickets(current_user, status=status, q=q, mine_only=mine),
                        per_page=PER_PAGE, error_out=False)
     return render_template("portal/tickets.html", page=page, status=status, q=q,
-                           status_filters=list(portal.STATUS_FILTERS))
+                           status_filters=list(portal.STATUS_FILTERS), shared=shared,
+                           who="mine" if mine else "")
 
 
 # --- a new ticket ----------------------------------------------------------------------

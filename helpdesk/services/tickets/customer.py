@@ -43,7 +43,14 @@ SEARCH_MAX = 100
 
 # --- my tickets ------------------------------------------------------------------------
 
-def my_tickets(customer: User, *, status: str = DEFAULT_STATUS_FILTER, q: str = ""):
+def sees_shared_tickets(customer: User) -> bool:
+    """The customer's organization shares tickets: their list shows colleagues' too."""
+    return (customer.organization_id is not None
+            and customer.organization.shares_tickets)
+
+
+def my_tickets(customer: User, *, status: str = DEFAULT_STATUS_FILTER, q: str = "",
+               mine_only: bool = False):
     """A SELECT of the tickets the customer may see (their own, and their colleagues'
     where the organization shares), newest activity first, categories loaded.
 
@@ -52,7 +59,9 @@ def my_tickets(customer: User, *, status: str = DEFAULT_STATUS_FILTER, q: str = 
     query = (permissions.visible_tickets(customer)
              .options(selectinload(Ticket.category))
              .order_by(Ticket.public_activity_at.desc(), Ticket.id.desc()))
-    if customer.organization_id is not None:  # the list says who opened a colleague's
+    if mine_only:
+        query = query.where(Ticket.requester_id == customer.id)
+    elif customer.organization_id is not None:  # the list says who opened a colleague's
         query = query.options(joinedload(Ticket.requester))
     statuses = STATUS_FILTERS.get(status, STATUS_FILTERS[DEFAULT_STATUS_FILTER])
     if statuses is not None:
