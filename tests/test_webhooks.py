@@ -341,6 +341,7 @@ def test_console_shows_the_secret_once_then_masked(app, client, admin, receiver)
     hook = db.session.scalar(select(Webhook))
     assert hook.event_names == ["ticket.created", "message.created"]
     assert hook.secret in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
     listing = client.get("/admin/webhooks").get_data(as_text=True)
     assert hook.secret not in listing and hook.masked_secret in listing
     edit = client.get(f"/admin/webhooks/{hook.id}").get_data(as_text=True)
@@ -437,3 +438,19 @@ def test_a_switched_off_hook_gets_nothing_and_queued_ones_are_not_sent(app, admi
     [delivery] = _deliveries()
     assert delivery.state == DeliveryState.FAILED and "switched off" in delivery.last_error
     assert receiver.requests == []
+
+
+def test_auto_close_reads_the_hooks_once_per_batch(app, admin, agent, customer, receiver):
+    from test_queue_queries import counting
+
+    from helpdesk.services.tickets import housekeeping
+    _hook(admin, receiver.url, events=["ticket.status_changed"])
+    for i in range(3):
+        ticket = make_ticket(customer, subject=f"Done {i}")
+        assignment.take_ticket(ticket, agent)
+        ticket_status.change_status(ticket, agent, Status.RESOLVED)
+    before = len(_deliveries())
+    with counting() as statements:
+        assert housekeeping.autoclose(now=utcnow() + timedelta(days=30)) == 3
+    assert len(_deliveries()) == before + 3
+    assert sum("FROM webhooks" in s for s in statements) == 1

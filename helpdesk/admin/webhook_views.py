@@ -1,5 +1,5 @@
 """Webhooks: register, change, delete; the secret shown once; the delivery log."""
-from flask import redirect, render_template
+from flask import make_response, redirect, render_template
 from flask_login import current_user
 
 from ..extensions import db
@@ -26,8 +26,11 @@ def _fields(form: WebhookForm) -> dict:
 
 
 def _show_secret(hook, *, new_hook: bool):
-    """The only time the secret is shown: right after it was made."""
-    return render_template("admin/webhook_secret.html", hook=hook, new_hook=new_hook)
+    """The only time the secret is shown: right after it was made (and never cached)."""
+    response = make_response(render_template("admin/webhook_secret.html", hook=hook,
+                                             new_hook=new_hook))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/webhooks")
