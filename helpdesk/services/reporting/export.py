@@ -19,10 +19,11 @@ from ..errors import Forbidden
 from ..queue.filters import QueueFilters, conditions, order_by, overdue_condition
 
 BATCH_ROWS = 1000
+# New columns go last, so spreadsheets and scripts reading by position keep working.
 HEADER = ["Number", "Subject", "Status", "Priority", "Category", "Team", "Requester",
-          "Requester e-mail", "Organization", "Assignee", "Created", "Last activity", "Due",
-          "Overdue", "First response", "Resolved", "Closed", "Order reference",
-          "Estimated hours", "Actual hours"]
+          "Requester e-mail", "Assignee", "Created", "Last activity", "Due", "Overdue",
+          "First response", "Resolved", "Closed", "Order reference", "Estimated hours",
+          "Actual hours", "Organization"]
 STATUS, PRIORITY, OVERDUE = HEADER.index("Status"), HEADER.index("Priority"), \
     HEADER.index("Overdue")
 # A spreadsheet runs a cell that starts with one of these as a formula.
@@ -44,12 +45,11 @@ def safe_cell(value) -> str:
 def _query(viewer, filters: QueueFilters, now: datetime):
     requester, assignee = aliased(User), aliased(User)
     return (select(Ticket.number, Ticket.subject, Ticket.status, Ticket.priority,
-                   Category.name, Team.name, requester.name, requester.email,
-                   Organization.name, assignee.name,
+                   Category.name, Team.name, requester.name, requester.email, assignee.name,
                    Ticket.created_at, Ticket.last_activity_at, Ticket.due_at,
                    overdue_condition(now), Ticket.first_response_at, Ticket.resolved_at,
                    Ticket.closed_at, Ticket.order_reference, Ticket.estimated_hours,
-                   Ticket.actual_hours)
+                   Ticket.actual_hours, Organization.name)
             .select_from(Ticket)
             .join(requester, requester.id == Ticket.requester_id)
             .outerjoin(assignee, assignee.id == Ticket.assignee_id)
