@@ -69,7 +69,6 @@ can_export_tickets = is_admin           # every ticket, with names and e-mail ad
 can_assign = is_admin                   # to others; agents take tickets for themselves
 can_delete_tickets = is_admin
 can_manage_organizations = is_admin     # name, domains, ticket sharing, members
-can_see_organizations = is_staff        # the organization page: its people and tickets
 can_manage_webhooks = is_admin
 
 
@@ -250,7 +249,7 @@ _TEMPLATE_POLICY: dict[str, Callable] = {
     "can_export_tickets": can_export_tickets, "can_assign": can_assign,
     "can_delete_tickets": can_delete_tickets,
     "can_manage_organizations": can_manage_organizations,
-    "can_see_organizations": can_see_organizations, "can_manage_webhooks": can_manage_webhooks,
+    "can_manage_webhooks": can_manage_webhooks,
     "is_requester": is_requester,
     "can_view_ticket": can_view_ticket, "can_work_ticket": can_work_ticket,
     "can_reply": can_reply, "can_reply_publicly": can_reply_publicly,
