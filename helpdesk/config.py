@@ -71,3 +71,8 @@ DELIVERY_MAX_ATTEMPTS = 8
 DELIVERY_BACKOFF_SECONDS = 30
 DELIVERY_BACKOFF_MAX_SECONDS = 6 * 3600
 WORKER_IDLE_SECONDS = 2
+
+# Webhooks: private, loopback and link-local targets are refused unless this is on
+# (receivers on the same network; tests on loopback). Seconds to connect / to answer.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+WEBHOOK_TIMEOUT_SECONDS = 5
