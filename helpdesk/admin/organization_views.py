@@ -2,13 +2,13 @@
 from flask import flash, redirect, render_template, request
 from flask_login import current_user
 
-from ..extensions import db
 from ..services.errors import DomainError
 from ..services.people import decisions as people
 from ..services.people import organizations
+from ..web import EmptyForm, form_status, paginate, refuse, show_refusal
 from . import bp
-from .forms import EmptyForm, OrganizationForm, OrganizationMembersForm
-from .handling import abort_for, admin_url, attach_error, edit_page, form_status, one_button
+from .forms import OrganizationForm, OrganizationMembersForm
+from .handling import admin_url, edit_page, one_button
 
 PAGE_SIZE = 50
 MEMBERS_PAGE_SIZE = 50
@@ -20,14 +20,13 @@ def _organization(organization_id: int | None):
     try:
         return organizations.get(organization_id)
     except DomainError as error:
-        abort_for(error)
+        refuse(error)
 
 
 @bp.get("/organizations", endpoint="organizations")
 def organizations_page():
     q = request.args.get("q", "").strip()[:100]
-    page = db.paginate(organizations.organizations_query(q), per_page=PAGE_SIZE,
-                       error_out=False)
+    page = paginate(organizations.organizations_query(q), PAGE_SIZE)
     return render_template("admin/organizations.html", page=page, q=q, form=EmptyForm(),
                            counts=organizations.member_counts(page.items))
 
@@ -56,14 +55,13 @@ def organization_members(organization_id: int):
         try:
             joined = organizations.add_members(current_user, org, form.emails.data)
         except DomainError as error:
-            attach_error(form, error)
+            show_refusal(form, error)
         else:
             names = ", ".join(u.name for u in joined)
             flash(f"Added to {org.name}: {names}." if joined
                   else "They are members already.", "success" if joined else "info")
             return redirect(admin_url("organization_members", organization_id=org.id))
-    page = db.paginate(organizations.members_query(org), per_page=MEMBERS_PAGE_SIZE,
-                       error_out=False)
+    page = paginate(organizations.members_query(org), MEMBERS_PAGE_SIZE)
     return render_template("admin/organization_members.html", org=org, form=form,
                            page=page, remove_form=EmptyForm()), form_status(form)
 
@@ -74,7 +72,7 @@ def remove_organization_member(organization_id: int, user_id: int):
     try:
         user = people.get_user(user_id)
     except DomainError as error:
-        abort_for(error)
+        refuse(error)
     return one_button(lambda: organizations.remove_member(current_user, org, user),
                       done=f"{user.name} left {org.name}.",
                       back=admin_url("organization_members", organization_id=org.id))

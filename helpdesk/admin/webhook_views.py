@@ -2,12 +2,12 @@
 from flask import make_response, redirect, render_template
 from flask_login import current_user
 
-from ..extensions import db
 from ..services.errors import DomainError
 from ..services.webhooks import hooks
+from ..web import EmptyForm, form_status, paginate, refuse, show_refusal
 from . import bp
-from .forms import EmptyForm, WebhookForm
-from .handling import abort_for, admin_url, attach_error, edit_page, form_status, one_button
+from .forms import WebhookForm
+from .handling import admin_url, edit_page, one_button
 
 DELIVERIES_PAGE_SIZE = 50
 
@@ -16,7 +16,7 @@ def _hook(webhook_id: int):
     try:
         return hooks.get(webhook_id)
     except DomainError as error:
-        abort_for(error)
+        refuse(error)
 
 
 def _fields(form: WebhookForm) -> dict:
@@ -45,7 +45,7 @@ def new_webhook():
         try:
             hook = hooks.create_webhook(current_user, **_fields(form))
         except DomainError as error:
-            attach_error(form, error)
+            show_refusal(form, error)
         else:
             return _show_secret(hook, new_hook=True)
     return render_template("admin/form_page.html", form=form, title="New webhook",
@@ -74,7 +74,7 @@ def rotate_webhook_secret(webhook_id: int):
     try:
         hooks.rotate_secret(current_user, hook)
     except DomainError as error:
-        abort_for(error)
+        refuse(error)
     return _show_secret(hook, new_hook=False)
 
 
@@ -89,8 +89,7 @@ def delete_webhook(webhook_id: int):
 @bp.get("/webhooks/<id:webhook_id>/deliveries")
 def webhook_deliveries(webhook_id: int):
     hook = _hook(webhook_id)
-    page = db.paginate(hooks.deliveries_query(hook), per_page=DELIVERIES_PAGE_SIZE,
-                       error_out=False)
+    page = paginate(hooks.deliveries_query(hook), DELIVERIES_PAGE_SIZE)
     return render_template("admin/webhook_deliveries.html", hook=hook, page=page,
                            form=EmptyForm())
 
@@ -101,7 +100,7 @@ def retry_webhook_delivery(webhook_id: int, delivery_id: int):
     try:
         delivery = hooks.get_delivery(hook, delivery_id)
     except DomainError as error:
-        abort_for(error)
+        refuse(error)
     return one_button(lambda: hooks.retry_delivery(current_user, delivery),
                       done=f"Delivery #{delivery_id} is queued to be sent again now.",
                       back=admin_url("webhook_deliveries", webhook_id=hook.id))

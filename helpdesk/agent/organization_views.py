@@ -5,6 +5,7 @@ from flask import abort, render_template, request
 from ..extensions import db
 from ..services.errors import NotFound
 from ..services.people import organizations
+from ..web import paginate
 from . import bp
 
 PAGE_SIZE = 25
@@ -21,7 +22,7 @@ def _organization(organization_id: int):
 @bp.get("/organizations")
 def organizations_list():
     q = request.args.get("q", "").strip()[:100]
-    page = db.paginate(organizations.organizations_query(q), per_page=50, error_out=False)
+    page = paginate(organizations.organizations_query(q), 50)
     return render_template("agent/organizations.html", page=page, q=q,
                            counts=organizations.member_counts(page.items))
 
@@ -31,7 +32,6 @@ def organization(organization_id: int):
     org = _organization(organization_id)
     people = db.paginate(organizations.members_query(org), page=1, per_page=PEOPLE_SHOWN,
                          error_out=False)
-    tickets = db.paginate(organizations.tickets_query(org), per_page=PAGE_SIZE,
-                          error_out=False)
+    tickets = paginate(organizations.tickets_query(org), PAGE_SIZE)
     return render_template("agent/organization.html", org=org, people=people,
                            tickets=tickets)
