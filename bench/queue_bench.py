@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from helpdesk import create_app  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
-from helpdesk.models import Category, Status, Ticket, User  # noqa: E402
+from helpdesk.models import Category, Organization, Status, Ticket, User  # noqa: E402
 from helpdesk.services import demo  # noqa: E402
 
 
@@ -60,6 +60,7 @@ def pages(app) -> list[tuple[str, str]]:
             Ticket.status == Status.IN_PROGRESS).order_by(Ticket.id.desc()).limit(1))
         oldest = db.session.scalar(select(Ticket.number).order_by(Ticket.id).limit(1))
         total = db.session.scalar(select(func.count(Ticket.id)))
+        organization = db.session.scalar(select(Organization.id).order_by(Organization.id))
     print(f"database: {total:,} tickets", file=sys.stderr)
     return [
         ("queue, default view (open, last activity)", "/agent/queue"),
@@ -72,6 +73,10 @@ def pages(app) -> list[tuple[str, str]]:
         ("queue, search: two words", "/agent/queue?q=parcel+crushed"),
         ("queue, search: requester e-mail", "/agent/queue?q=customer7%40example.com"),
         ("queue, search: ticket number", f"/agent/queue?filtered=1&q={oldest}"),
+        ("queue, organization filter", f"/agent/queue?organization={organization}"),
+        ("queue, organization, all statuses, newest",
+         f"/agent/queue?filtered=1&organization={organization}&sort=created"),
+        ("organization page", f"/agent/organizations/{organization}"),
         ("queue, sort by priority", "/agent/queue?sort=priority"),
         ("queue, sort by due date", "/agent/queue?sort=due"),
         ("queue, page 500", "/agent/queue?page=500"),

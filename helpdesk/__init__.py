@@ -93,9 +93,10 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     from . import permissions  # noqa: F401  (registers the user loader)
-    from .services import notifications
+    from .services import notifications, webhooks
     from .services.queue import search
     notifications.init_app(app)
+    webhooks.init_app(app)
     search.register_schema_hooks()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():

@@ -100,3 +100,8 @@ REDIS_URL = None
 # download answers with X-Accel-Redirect: <prefix><storage key> and nginx sends the bytes
 # (an `internal` location, see deploy/nginx.conf). None: the app streams the file.
 ACCEL_REDIRECT_PREFIX = None
+
+# Webhooks: private, loopback and link-local targets are refused unless this is on
+# (receivers on the same network; tests on loopback). Seconds to connect / to answer.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+WEBHOOK_TIMEOUT_SECONDS = 5

@@ -11,10 +11,10 @@ from functools import partial
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import false, select
+from sqlalchemy import false, or_, select
 
 from .extensions import db, login_manager
-from .models import DONE_STATUSES, AgentStatus, Status, Ticket, User
+from .models import DONE_STATUSES, AgentStatus, Organization, Status, Ticket, User
 from .services.tickets.workflow import (
     Way,
     allowed_targets,
@@ -75,6 +75,8 @@ can_manage_people = is_admin
 can_export_tickets = is_admin           # every ticket, with names and e-mail addresses
 can_assign = is_admin                   # to others; agents take tickets for themselves
 can_delete_tickets = is_admin
+can_manage_organizations = is_admin     # name, domains, ticket sharing, members
+can_manage_webhooks = is_admin
 
 
 # The admin console's pages: who may open each one. Every page not listed is for
@@ -119,11 +121,27 @@ def home_endpoint(user) -> str:
 
 
 # --- tickets -------------------------------------------------------------------------------
+# Customers see their own tickets and, when their organization shares tickets, their
+# colleagues' (product.md, "Organizations"). On a colleague's ticket a customer reads
+# the public thread and may reply — it is their company's problem too — but rating,
+# "this is solved", withdrawing and follow-ups stay with the person who asked.
+
+def is_requester(user, ticket: Ticket) -> bool:
+    return is_customer(user) and ticket.requester_id == user.id
+
+
+def is_colleagues_ticket(user, ticket: Ticket) -> bool:
+    """Someone else's ticket of the customer's organization, which shares tickets."""
+    return (is_customer(user) and ticket.requester_id != user.id
+            and user.organization_id is not None
+            and ticket.organization_id == user.organization_id
+            and user.organization.shares_tickets)
+
 
 def can_view_ticket(user, ticket: Ticket) -> bool:
     if not user.is_authenticated:
         return False
-    return user.is_staff or (user.is_customer and ticket.requester_id == user.id)
+    return user.is_staff or is_requester(user, ticket) or is_colleagues_ticket(user, ticket)
 
 
 def can_work_ticket(user, ticket: Ticket) -> bool:
@@ -132,10 +150,11 @@ def can_work_ticket(user, ticket: Ticket) -> bool:
 
 
 def can_reply(user, ticket: Ticket) -> bool:
-    """Whether the reply box is offered: customers on their own unclosed tickets;
-    staff always (an internal note is possible on any ticket)."""
+    """Whether the reply box is offered: customers on unclosed tickets they may see
+    (their own, or a colleague's where the organization shares); staff always (an
+    internal note is possible on any ticket)."""
     if is_customer(user):
-        return ticket.requester_id == user.id and ticket.status != Status.CLOSED
+        return can_view_ticket(user, ticket) and ticket.status != Status.CLOSED
     return is_staff(user)
 
 
@@ -201,13 +220,28 @@ def can_withdraw(user, ticket: Ticket) -> bool:
             and next_status(ticket.status, Way.WITHDRAW) is not None)
 
 
+def customer_ticket_condition(user):
+    """The WHERE clause of the tickets a customer may see: their own, and their
+    organization's while it shares tickets. Sharing is read in the same statement (a
+    scalar subquery the database evaluates once, then uses as an index key on
+    ix_tickets_organization_activity), so turning it off takes effect at once."""
+    own = Ticket.requester_id == user.id
+    if user.organization_id is None:
+        return own
+    sharing = (select(Organization.id)
+               .where(Organization.id == user.organization_id,
+                      Organization.shares_tickets.is_(True))
+               .scalar_subquery())
+    return or_(own, Ticket.organization_id == sharing)
+
+
 def visible_tickets(user):
     """A SELECT of the tickets this person may see; list pages start from it."""
     query = select(Ticket)
     if is_staff(user):
         return query
     if is_customer(user):
-        return query.where(Ticket.requester_id == user.id)
+        return query.where(customer_ticket_condition(user))
     return query.where(false())
 
 
@@ -251,6 +285,9 @@ _TEMPLATE_POLICY: dict[str, Callable] = {
     "can_manage_reference": can_manage_reference, "can_manage_people": can_manage_people,
     "can_export_tickets": can_export_tickets, "can_assign": can_assign,
     "can_delete_tickets": can_delete_tickets,
+    "can_manage_organizations": can_manage_organizations,
+    "can_manage_webhooks": can_manage_webhooks,
+    "is_requester": is_requester,
     "can_view_ticket": can_view_ticket, "can_work_ticket": can_work_ticket,
     "can_reply": can_reply, "can_reply_publicly": can_reply_publicly,
     "can_change_status": can_change_status, "can_take": can_take,

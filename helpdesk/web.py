@@ -11,7 +11,7 @@
 Blueprints import from here; nothing here decides who may do what (permissions.py does).
 """
 from collections.abc import Iterable
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, request, url_for
@@ -28,6 +28,7 @@ except ImportError:  # WTForms < 3.3 takes (value, label) tuples and {group: [..
 from . import permissions
 from .extensions import db
 from .models import AGENT_STATUS_LABELS, PRIORITY_LABELS, STATUS_LABELS, Priority, Status
+from .models.deliveries import DeliveryState
 from .services.errors import Conflict, DomainError, Forbidden, NotFound
 from .services.ids import MAX_ID, parse_id
 
@@ -198,6 +199,26 @@ def staff_label(user) -> str | None:
     return "Admin" if user.is_admin else "Agent"
 
 
+class DeliveryStateLabel(NamedTuple):
+    label: str
+    kind: str          # badge kind
+    waiting: bool      # a next attempt is scheduled
+    retryable: bool    # an admin may send it again now
+
+
+_DELIVERY_STATES = {
+    DeliveryState.QUEUED: DeliveryStateLabel("Queued", "neutral", True, True),
+    DeliveryState.SENT: DeliveryStateLabel("Sent", "success", False, False),
+    DeliveryState.FAILED: DeliveryStateLabel("Failed", "danger", False, True),
+}
+
+
+def delivery_state(delivery) -> DeliveryStateLabel:
+    """How a delivery log shows an outbox mail or webhook call, and whether it may be
+    retried."""
+    return _DELIVERY_STATES.get(delivery.state, _DELIVERY_STATES[DeliveryState.QUEUED])
+
+
 def account_label(user) -> tuple[str, str]:
     """The agents page's account badge: (text, badge kind)."""
     if user.is_admin:
@@ -220,3 +241,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(attachment_url)
     app.add_template_global(staff_label)
     app.add_template_global(account_label)
+    app.add_template_global(delivery_state)

@@ -45,10 +45,21 @@ def get_metadata():
     return target_db.metadata
 
 
+# Foreign keys SQLite holds inline on a column added in place by ALTER TABLE ADD COLUMN
+# (see 0025_organizations): SQLAlchemy reads back neither their name nor their
+# ON DELETE, so autogenerate would report them changed on every run. Not compared there.
+SQLITE_INLINE_FOREIGN_KEYS = {("tickets", "organization_id"), ("users", "organization_id")}
+
+
 def include_object(object_, name, type_, reflected, compare_to):
     """Leave out what the models do not describe: the search objects (FTS5 tables,
     GIN and expression indexes) that helpdesk/services/queue/search.py owns."""
     from helpdesk.services.queue.search import is_search_object
+    if type_ == "foreign_key_constraint" and get_engine().dialect.name == "sqlite":
+        columns = tuple(c.name for c in object_.columns)
+        if len(columns) == 1 and (object_.parent.name, columns[0]) in \
+                SQLITE_INLINE_FOREIGN_KEYS:
+            return False
     return not is_search_object(name, type_)
 
 

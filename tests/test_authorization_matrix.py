@@ -10,7 +10,17 @@ import pytest
 from conftest import PNG_BYTES, make_ticket, make_user, upload
 
 from helpdesk.extensions import db
-from helpdesk.models import AgentStatus, Attachment, Category, FaqEntry, Role, Team
+from helpdesk.models import (
+    AgentStatus,
+    Attachment,
+    Category,
+    FaqEntry,
+    Organization,
+    Role,
+    Team,
+    Webhook,
+    WebhookDelivery,
+)
 from helpdesk.services.tickets import assignment, conversation
 
 OK, LOGIN = "ok", "login"
@@ -79,6 +89,8 @@ EXPECTED = {
     ("ops.healthz", "GET"): EVERYONE,
     ("ops.readyz", "GET"): EVERYONE,
     ("ops.metrics", "GET"): row(404, 404, 404, 404, 404, 404, 404),
+    ("agent.organizations_list", "GET"): STAFF,
+    ("agent.organization", "GET"): STAFF,
 }
 ADMIN_ROUTES = (
     ("agent_teams", "GET"), ("agent_teams", "POST"), ("agents", "GET"),
@@ -93,6 +105,13 @@ ADMIN_ROUTES = (
     ("settings", "GET"), ("settings", "POST"), ("sla", "GET"), ("sla", "POST"),
     ("suspend_agent", "POST"), ("team_members", "GET"), ("team_members", "POST"),
     ("teams", "GET"),
+    ("organizations", "GET"), ("edit_organization", "GET"), ("edit_organization", "POST"),
+    ("organization_members", "GET"), ("organization_members", "POST"),
+    ("remove_organization_member", "POST"), ("delete_organization", "POST"),
+    ("webhooks", "GET"), ("new_webhook", "GET"), ("new_webhook", "POST"),
+    ("edit_webhook", "GET"), ("edit_webhook", "POST"), ("rotate_webhook_secret", "POST"),
+    ("delete_webhook", "POST"), ("webhook_deliveries", "GET"),
+    ("retry_webhook_delivery", "POST"),
 )
 EXPECTED.update({(f"admin.{name}", method): ADMINS for name, method in ADMIN_ROUTES})
 # product.md: "admins and agents edit" the FAQ.
@@ -126,6 +145,12 @@ def _world(ticket_owner_password_user=None):
     agent = make_user(Role.AGENT, name="Agent")
     assignee = make_user(Role.AGENT, name="Assignee")
     admin = make_user(Role.ADMIN, name="Admin")
+    organization = Organization(name="Matrix Ltd", shares_tickets=True)
+    db.session.add(organization)
+    owner.organization = organization
+    hook = Webhook(url="http://hooks.example/in", secret="s", events="ticket.created")
+    db.session.add(hook)
+    db.session.commit()
     ticket = make_ticket(owner, files=[_file()])
     assignment.take_ticket(ticket, assignee)
     conversation.post_reply(ticket, assignee, "Public answer")
@@ -148,6 +173,8 @@ def _url_args(rule, people, ticket):
             values[arg] = ticket.number
         elif arg == "attachment_id":
             values[arg] = db.session.scalar(db.select(Attachment.id))
+        elif arg == "user_id" and rule.endpoint == "admin.remove_organization_member":
+            values[arg] = people["owner"].id
         elif arg == "user_id":
             values[arg] = people["pending_agent"].id
         elif arg == "team_id":
@@ -159,6 +186,12 @@ def _url_args(rule, people, ticket):
         elif arg == "reply_id":
             from helpdesk.models import CannedReply
             values[arg] = db.session.scalar(db.select(CannedReply.id))
+        elif arg == "organization_id":
+            values[arg] = db.session.scalar(db.select(Organization.id))
+        elif arg == "webhook_id":
+            values[arg] = db.session.scalar(db.select(Webhook.id))
+        elif arg == "delivery_id":
+            values[arg] = db.session.scalar(db.select(WebhookDelivery.id))
         elif arg == "filename":
             values[arg] = "css/app.css"
         else:

@@ -200,3 +200,33 @@ def test_a_worker_that_stops_cleanly_removes_its_heartbeat(app, monkeypatch):
             signal.signal(sig, handler)
     assert seen_alive == [False]
     assert heartbeats.newest_beat() is None
+
+
+def test_metrics_report_queue_depth_age_and_lag(app, client, admin, customer, metrics_token):
+    from sqlalchemy import update
+
+    from helpdesk.models import WebhookDelivery
+    from helpdesk.services.unit_of_work import unit_of_work
+    from helpdesk.services.webhooks import hooks
+    app.config["WEBHOOKS_ALLOW_PRIVATE_TARGETS"] = True
+    hooks.create_webhook(admin, url="http://127.0.0.1:9/nobody-listens",
+                         events=["ticket.created"])
+    make_ticket(customer)
+    make_ticket(customer)
+    with unit_of_work():  # one has waited ten minutes for a worker, one gave up
+        first, second = db.session.scalars(db.select(WebhookDelivery)
+                                           .order_by(WebhookDelivery.id)).all()
+        first.created_at = first.next_attempt_at = utcnow() - timedelta(minutes=10)
+        db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == second.id)
+                           .values(state="failed"))
+    body = scrape(client).get_data(as_text=True)
+
+    def sample(name, **labels):
+        wanted = name + "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "} "
+        (line,) = [line for line in body.splitlines() if line.startswith(wanted)]
+        return float(line.removeprefix(wanted))
+
+    assert sample("helpdesk_queue_depth", queue="webhook_deliveries", state="queued") == 1
+    assert sample("helpdesk_queue_depth", queue="webhook_deliveries", state="failed") == 1
+    assert 590 < sample("helpdesk_queue_oldest_seconds", queue="webhook_deliveries") < 3600
+    assert 590 < sample("helpdesk_queue_lag_seconds", queue="webhook_deliveries") < 3600

@@ -174,3 +174,48 @@ def test_an_unhandled_error_is_logged_once_as_json_with_the_request_id(app, clie
     assert error["request_id"] == response.headers["X-Request-ID"]
     (line,) = [line for line in lines if line["logger"] == "helpdesk.request"]
     assert line["status"] == 500
+
+
+# --- the same id in the worker, end to end (a webhook a request queued) --------------------
+
+@pytest.fixture
+def webhook_receiver(app):
+    from test_webhooks import Receiver
+    app.config["WEBHOOKS_ALLOW_PRIVATE_TARGETS"] = True
+    server = Receiver()
+    yield server
+    server.close()
+
+
+def test_a_delivery_queued_by_a_request_is_logged_by_the_worker_under_its_id(
+        app, client, admin, customer, webhook_receiver, capsys):
+    from helpdesk.models import WebhookDelivery
+    from helpdesk.services.webhooks import hooks
+    from helpdesk.worker import run
+    hooks.create_webhook(admin, url=webhook_receiver.url, events=["ticket.created"])
+    login(client, customer)
+    response = client.post("/portal/tickets/new", headers={"X-Request-ID": "req-e2e-000001"},
+                           data={"subject": "Parcel arrived damaged",
+                                 "description": "The box was crushed."})
+    assert response.status_code == 302
+    (delivery,) = db.session.scalars(db.select(WebhookDelivery)).all()
+    assert delivery.request_id == "req-e2e-000001"
+
+    capsys.readouterr()
+    run(once=True)
+    assert len(webhook_receiver.requests) == 1
+    (line,) = [line for line in log_lines(capsys) if line["message"] == "delivery sent"]
+    assert (line["request_id"], line["queue"], line["delivery_id"]) == (
+        "req-e2e-000001", "webhook_deliveries", delivery.id)
+
+
+def test_work_queued_outside_a_request_has_no_request_id(app, admin, customer,
+                                                         webhook_receiver):
+    from conftest import make_ticket
+
+    from helpdesk.models import WebhookDelivery
+    from helpdesk.services.webhooks import hooks
+    hooks.create_webhook(admin, url=webhook_receiver.url, events=["ticket.created"])
+    make_ticket(customer)
+    (delivery,) = db.session.scalars(db.select(WebhookDelivery)).all()
+    assert delivery.request_id is None

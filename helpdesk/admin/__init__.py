@@ -19,4 +19,11 @@ def require_fresh_console_access():
         return login_manager.needs_refresh()
     return refused
 
-from . import people_views, reference_views, settings_views, views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    organization_views,
+    people_views,
+    reference_views,
+    settings_views,
+    views,
+    webhook_views,
+)

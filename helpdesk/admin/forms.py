@@ -8,6 +8,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    URLField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -19,11 +20,11 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..models import PRIORITY_LABELS, Priority
+from ..models import PRIORITY_LABELS, WEBHOOK_EVENTS, Priority
 from ..services.catalog.admin import MAX_SLA_HOURS
 from ..services.catalog.settings import MAX_AUTOCLOSE_DAYS, PREFIX_PATTERN
 from ..validators import NumberRange
-from ..web import optional_id
+from ..web import choices, optional_id
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -45,6 +46,37 @@ class CategoryForm(FlaskForm):
 class TeamForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
     description = StringField("Description", validators=[Optional(), Length(max=255)])
+
+
+class OrganizationForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    domains = TextAreaField("E-mail domains", validators=[Optional(), Length(max=5000)],
+                            render_kw={"rows": 4},
+                            description="One per line or separated by commas, e.g. "
+                            "example.com. New customers with an address there join.")
+    shares_tickets = BooleanField("Members see each other's tickets",
+                                  description="They can read and answer their colleagues' "
+                                  "tickets (never internal notes). Off by default.")
+
+
+class OrganizationMembersForm(FlaskForm):
+    emails = TextAreaField("E-mail addresses", validators=[
+        DataRequired("Enter the e-mail address of a customer."), Length(max=20000)],
+        render_kw={"rows": 3},
+        description="Customers' addresses, one per line or separated by commas.")
+
+
+class WebhookForm(FlaskForm):
+    url = URLField("URL", validators=[DataRequired(), Length(max=2000)],
+                   description="Where to POST the events (https:// recommended).")
+    description = StringField("Description", validators=[Optional(), Length(max=200)])
+    events = MultiCheckboxField("Events", choices=choices((e, e) for e in WEBHOOK_EVENTS),
+                                validators=[DataRequired("Choose at least one event.")])
+    include_internal = BooleanField(
+        "Include internal notes",
+        description="message.created for internal notes too. Only for receivers your "
+        "staff alone can read.")
+    active = BooleanField("Active", default=True)
 
 
 class MembersForm(FlaskForm):

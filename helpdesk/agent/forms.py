@@ -42,6 +42,7 @@ class QueueFilterForm(FlaskForm):
     category = SelectField("Category", choices=choices([ANY]), validators=[Optional()])
     team = SelectField("Team", choices=choices([ANY]), validators=[Optional()])
     assignee = SelectField("Assignee", choices=choices([ANY]), validators=[Optional()])
+    organization = SelectField("Organization", choices=choices([ANY]), validators=[Optional()])
     created_from = DateField("Created from", validators=[Optional()])
     created_to = DateField("Created to", validators=[Optional()])
     sort = SelectField("Sort by", choices=choices(SORTS.items()), default="activity",
@@ -68,7 +69,8 @@ class QueueFilterForm(FlaskForm):
             status=self.status.data if self.status.data in set(Status) else None,
             priority=self.priority.data if self.priority.data in set(Priority) else None,
             category_id=parse_id(self.category.data), team_id=parse_id(self.team.data),
-            assignee_id=parse_id(self.assignee.data), mine=bool(self.mine.data),
+            assignee_id=parse_id(self.assignee.data),
+            organization_id=parse_id(self.organization.data), mine=bool(self.mine.data),
             unassigned=bool(self.unassigned.data), overdue=bool(self.overdue.data),
             open_only=bool(self.open_only.data), created_from=self.created_from.data,
             created_to=self.created_to.data, search=(self.q.data or "").strip(),

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from ..models import STATUS_LABELS, Status
 from ..permissions import can_assign
 from ..services.errors import DomainError
+from ..services.people import organizations
 from ..services.queue import filters as queues
 from ..services.reporting import export
 from ..services.tickets import bulk as bulk_actions
@@ -30,6 +31,7 @@ def _filter_form(args: MultiDict, refs) -> QueueFilterForm:
     form.category.choices = choices([ANY] + [(c.id, c.name) for c in refs.categories])
     form.team.choices = choices([ANY] + [(t.id, t.name) for t in refs.teams])
     form.assignee.choices = choices([ANY] + [(u.id, u.name) for u in refs.staff])
+    form.organization.choices = choices([ANY] + organizations.choices())
     form.prepare(args)
     return form
 

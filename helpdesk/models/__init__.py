@@ -14,14 +14,17 @@ from .base import (
 )
 from .heartbeats import WorkerHeartbeat
 from .messages import Attachment, Message
+from .organizations import Organization, OrganizationDomain
 from .reference import CannedReply, FaqEntry, Setting, SlaTarget
 from .tickets import Category, Ticket, TicketCounter, TicketTag
 from .users import Team, User, team_members
+from .webhooks import WEBHOOK_EVENTS, Webhook, WebhookDelivery
 
 __all__ = [
     "AGENT_STATUS_LABELS", "PRIORITY_LABELS",
     "AgentStatus", "Attachment", "AuditEvent", "CannedReply", "Category", "DONE_STATUSES",
-    "FaqEntry", "Feedback", "Message", "Notification", "OPEN_STATUSES", "Priority", "Role",
-    "STATUS_LABELS", "Setting", "SlaTarget", "Status", "Team", "Ticket", "TicketCounter",
-    "TicketTag", "User", "WorkerHeartbeat", "team_members", "utcnow",
+    "FaqEntry", "Feedback", "Message", "Notification", "OPEN_STATUSES", "Organization",
+    "OrganizationDomain", "Priority", "Role", "STATUS_LABELS", "Setting", "SlaTarget",
+    "Status", "Team", "Ticket", "TicketCounter", "TicketTag", "User", "WEBHOOK_EVENTS",
+    "Webhook", "WebhookDelivery", "WorkerHeartbeat", "team_members", "utcnow",
 ]

@@ -40,8 +40,12 @@ class User(UserMixin, db.Model):
     created_at = mapped_column(DateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
     last_login_at = mapped_column(DateTime)
+    # Customers may belong to one organization (services/people/organizations.py).
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), index=True)
 
     teams = relationship("Team", secondary=team_members, back_populates="members")
+    organization = relationship("Organization")
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_nonce}"

@@ -41,13 +41,17 @@ def tickets_list():
     if status not in portal.STATUS_FILTERS:
         status = portal.DEFAULT_STATUS_FILTER
     q = request.args.get("q", "").strip()[:portal.SEARCH_MAX]
-    page = paginate(portal.my_tickets(current_user, status=status, q=q), PER_PAGE)
-    filtered = bool(q) or status != portal.DEFAULT_STATUS_FILTER
+    shared = portal.sees_shared_tickets(current_user)
+    mine = shared and request.args.get("who") == "mine"
+    page = paginate(portal.my_tickets(current_user, status=status, q=q, mine_only=mine),
+                    PER_PAGE)
+    filtered = bool(q) or status != portal.DEFAULT_STATUS_FILTER or mine
     return render_template(
         "portal/tickets.html", page=page, status=status, q=q, filtered=filtered,
         status_filters=[(name, f.label) for name, f in portal.STATUS_FILTERS.items()],
+        shared=shared, who="mine" if mine else "",
         query_args={"status": "" if status == portal.DEFAULT_STATUS_FILTER else status,
-                    "q": q})
+                    "q": q, "who": "mine" if mine else ""})
 
 
 # --- a new ticket ----------------------------------------------------------------------

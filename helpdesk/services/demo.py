@@ -16,6 +16,8 @@ from ..models import (
     Category,
     Feedback,
     Message,
+    Organization,
+    OrganizationDomain,
     Priority,
     Role,
     SlaTarget,
@@ -39,6 +41,9 @@ DEMO_USERS = [
 ]
 EXTRA_AGENTS = ["Sam Rivera", "Priya Natarajan", "Jonas Berg", "Mei Tanaka"]
 EXTRA_CUSTOMERS = 40
+# (name, domain, shares tickets, customer numbers): customer@example.com stays on its own.
+DEMO_ORGANIZATIONS = [("Northwind Traders", "northwind.example", True, range(1, 13)),
+                      ("Contoso", "contoso.example", False, range(13, 25))]
 BATCH = 5000
 
 # status: weight in the mix
@@ -96,7 +101,23 @@ def ensure_demo_users() -> dict[str, list[User]]:
         else:
             people["customers"].append(user)
     _staff_teams([u for u in people["agents"] if u.role == Role.AGENT])
+    _demo_organizations({u.email: u for u in people["customers"]})
     return people
+
+
+def _demo_organizations(customers: dict[str, User]) -> None:
+    """Two organizations with a dozen demo customers each (once)."""
+    for name, domain, shares, numbers in DEMO_ORGANIZATIONS:
+        organization = db.session.scalar(select(Organization).where(Organization.name == name))
+        if organization is None:
+            organization = Organization(name=name, shares_tickets=shares,
+                                        domains=[OrganizationDomain(domain=domain)])
+            db.session.add(organization)
+        for n in numbers:
+            customer = customers.get(f"customer{n}@example.com")
+            if customer is not None and customer.organization_id is None:
+                customer.organization = organization
+    db.session.flush()
 
 
 def _staff_teams(agents: list[User]) -> None:
@@ -145,6 +166,7 @@ class _Context:
         self.agents = [u.id for u in people["agents"]]
         self.names = {u.id: u.name for u in people["agents"]}
         self.customers = [u.id for u in people["customers"]]
+        self.organization_of = {u.id: u.organization_id for u in people["customers"]}
         self.categories = {c.name: c for c in db.session.scalars(select(Category))}
         self.sla = {s.priority: s for s in db.session.scalars(select(SlaTarget))}
         self.prefix = ticket_prefix()
@@ -174,6 +196,7 @@ def _ticket_row(ctx: _Context, number: str) -> dict:
         "first_response_due_at": created + timedelta(hours=sla.first_response_hours),
     }
     row["created_by_id"] = row["requester_id"]
+    row["organization_id"] = ctx.organization_of.get(row["requester_id"])
     if status != Status.NEW:
         row["assignee_id"] = rng.choice(ctx.agents)
         responded = created + timedelta(minutes=rng.randint(5, 60 * 30))

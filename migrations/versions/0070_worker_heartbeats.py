@@ -1,7 +1,7 @@
 """worker heartbeats
 
-Revision ID: 91413764c2bf
-Revises: 375f18991649
+Revision ID: 0070_worker_heartbeats
+Revises: 0026_webhooks
 Create Date: 2026-12-01 20:26:55.826118
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '91413764c2bf'
-down_revision = '375f18991649'
+revision = '0070_worker_heartbeats'
+down_revision = '0026_webhooks'
 branch_labels = None
 depends_on = None
 

@@ -116,6 +116,9 @@ PAGES = {
     "dashboard": ("admin", "/admin/", 200),
     "agents": ("admin", lambda page, people: with_pending_application(page, people), 200),
     "audit-log": ("admin", "/admin/audit", 200),
+    "organizations": ("admin", "/admin/organizations", 200),
+    "organization-page": ("agent", "/agent/organizations/1", 200),  # a demo organization
+    "new-webhook": ("admin", "/admin/webhooks/new", 200),
     "not-found": ("customer", "/portal/tickets/TKT-999999", 404),
 }
 

@@ -95,7 +95,9 @@ def send_logged(send: Callable[[object], None], row) -> None:
 
 def record_failure(row, error: Exception) -> None:
     attempts = row.attempts + 1
-    row.last_error = f"{type(error).__name__}: {error}"[:ERROR_TEXT_MAX]
+    # DeliveryFailed already says what went wrong in words; other errors need their name.
+    text = str(error) if isinstance(error, DeliveryFailed) else f"{type(error).__name__}: {error}"
+    row.last_error = text[:ERROR_TEXT_MAX]
     permanent = getattr(error, "permanent", False)
     if permanent or attempts >= current_app.config["DELIVERY_MAX_ATTEMPTS"]:
         row.state = DeliveryState.FAILED

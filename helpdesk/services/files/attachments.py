@@ -9,6 +9,7 @@ from typing import BinaryIO, Protocol
 from flask import current_app
 from sqlalchemy import select
 
+from ... import permissions
 from ...extensions import db
 from ...models import Attachment, Message, Ticket, User
 from ..errors import InvalidInput
@@ -81,12 +82,12 @@ def store_uploads(files: Sequence[Upload], *, ticket: Ticket, uploader: User,
 
 def visible_attachment(viewer: User, attachment_id: int) -> Attachment | None:
     """The attachment if this person may see the ticket and the message it belongs to
-    (customers: their own tickets, never internal notes)."""
+    (customers: the tickets visible to them, never internal notes)."""
     query = (select(Attachment).join(Ticket, Attachment.ticket_id == Ticket.id)
              .outerjoin(Message, Attachment.message_id == Message.id)
              .where(Attachment.id == attachment_id))
     if viewer.is_customer:
-        query = query.where(Ticket.requester_id == viewer.id,
+        query = query.where(permissions.customer_ticket_condition(viewer),
                             (Message.id.is_(None)) | (Message.is_internal.is_(False)))
     elif not viewer.is_staff:
         return None

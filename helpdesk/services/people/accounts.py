@@ -12,6 +12,7 @@ from ...models.users import new_session_nonce
 from .. import audit, notifications
 from ..errors import InvalidInput
 from ..unit_of_work import unit_of_work
+from . import organizations
 from .directory import active_admins
 
 DUPLICATE_EMAIL = "An account with this e-mail address already exists. Sign in instead."
@@ -50,8 +51,10 @@ def _unique_email():
 
 
 def register_customer(*, name: str, email: str, password: str) -> User:
+    """A new customer; one whose address's domain belongs to an organization joins it."""
     with _unique_email():
         user = _new_user(name=name, email=email, password=password, role=Role.CUSTOMER)
+        organizations.join_by_domain(user)
     return user
 
 

@@ -17,7 +17,9 @@ AUDIT_ACTIONS = (
     "escalated", "feedback", "deleted", "agent_applied", "agent_approved", "agent_rejected",
     "agent_suspended", "agent_reactivated", "promoted_to_admin", "customer_deactivated",
     "customer_reactivated", "teams_changed", "team_members_changed", "setting_changed",
-    "sla_updated",
+    "sla_updated", "organization_created", "organization_updated", "organization_deleted",
+    "organization_member_added", "organization_member_removed", "webhook_created",
+    "webhook_updated", "webhook_deleted", "webhook_secret_rotated", "webhook_delivery_retried",
 )
 SYSTEM_ACTOR = "system"
 

@@ -18,6 +18,7 @@ from ...models import (
     PRIORITY_LABELS,
     STATUS_LABELS,
     Category,
+    Organization,
     Priority,
     Status,
     Team,
@@ -29,10 +30,13 @@ from ..errors import Forbidden
 from ..queue.filters import QueueFilters, conditions, order_by, overdue_condition
 
 BATCH_ROWS = 1000
+# New columns go last, so spreadsheets and scripts reading by position keep working.
 HEADER = ["Number", "Subject", "Status", "Priority", "Category", "Team", "Requester",
           "Requester e-mail", "Assignee", "Created", "Last activity", "Due", "Overdue",
           "First response", "Resolved", "Closed", "Order reference", "Estimated hours",
-          "Actual hours"]
+          "Actual hours", "Organization"]
+STATUS, PRIORITY, OVERDUE = HEADER.index("Status"), HEADER.index("Priority"), \
+    HEADER.index("Overdue")
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -56,12 +60,13 @@ def _query(viewer, filters: QueueFilters, now: datetime):
                    Ticket.created_at, Ticket.last_activity_at, Ticket.due_at,
                    overdue_condition(now), Ticket.first_response_at, Ticket.resolved_at,
                    Ticket.closed_at, Ticket.order_reference, Ticket.estimated_hours,
-                   Ticket.actual_hours)
+                   Ticket.actual_hours, Organization.name)
             .select_from(Ticket)
             .join(requester, requester.id == Ticket.requester_id)
             .outerjoin(assignee, assignee.id == Ticket.assignee_id)
             .outerjoin(Category, Category.id == Ticket.category_id)
             .outerjoin(Team, Team.id == Ticket.team_id)
+            .outerjoin(Organization, Organization.id == Ticket.organization_id)
             .where(*conditions(viewer, filters, now,
                                hint_planner=db.session.get_bind().dialect.name == "sqlite"))
             .order_by(*order_by(filters.sort)))
@@ -81,9 +86,9 @@ def _rows(viewer: User, filters: QueueFilters) -> Iterator[list[str]]:
     yield HEADER
     for row in db.session.execute(query):
         cells = list(row)
-        cells[2] = STATUS_LABELS.get(Status(cells[2]), cells[2])
-        cells[3] = PRIORITY_LABELS.get(Priority(cells[3]), cells[3])
-        cells[12] = bool(cells[12])
+        cells[STATUS] = STATUS_LABELS.get(Status(cells[STATUS]), cells[STATUS])
+        cells[PRIORITY] = PRIORITY_LABELS.get(Priority(cells[PRIORITY]), cells[PRIORITY])
+        cells[OVERDUE] = bool(cells[OVERDUE])
         yield [safe_cell(c) for c in cells]
 
 

@@ -4,7 +4,7 @@ from sqlalchemy import update
 from ... import permissions
 from ...extensions import db
 from ...models import Priority, Status, Ticket, User, utcnow
-from .. import audit, notifications
+from .. import audit, events, notifications
 from ..errors import Conflict, Forbidden, InvalidInput, InvalidTransition
 from ..ids import parse_id
 from ..people.directory import active_admins, approved_staff
@@ -32,6 +32,7 @@ def take_ticket(ticket: Ticket, agent: User) -> None:
         db.session.refresh(ticket)
         if won:
             audit.record(ticket, agent, "taken", field="assignee", new=agent.name)
+            events.publish("ticket.updated", ticket, actor=agent, changes=["assignee"])
             new_status = next_status(old_status, Way.TAKE)
             if new_status is not None:  # through the workflow: timestamps, audit, notices
                 apply_transition(ticket, agent, new_status)
@@ -65,6 +66,7 @@ def assign_ticket(ticket: Ticket, admin: User, assignee: User | None) -> bool:
         ticket.last_activity_at = utcnow()
         audit.record(ticket, admin, "assigned", field="assignee", old=old_name,
                      new=assignee.name if assignee else None)
+        events.publish("ticket.updated", ticket, actor=admin, changes=["assignee"])
         if assignee is not None:
             notifications.notify([assignee], ticket, "assigned",
                                  f"{ticket.number} was assigned to you: {ticket.subject}",
@@ -99,6 +101,7 @@ def change_priority(ticket: Ticket, actor: User, priority: str) -> bool:
         ticket.priority = priority
         ticket.last_activity_at = utcnow()
         apply_sla(ticket)
+        events.publish("ticket.updated", ticket, actor=actor, changes=["priority"])
     return True
 
 
@@ -118,5 +121,7 @@ def escalate(ticket: Ticket, actor: User, reason: str) -> None:
         ticket.priority = Priority.CRITICAL
         ticket.escalated_at = ticket.last_activity_at = now
         apply_sla(ticket)
+        events.publish("ticket.updated", ticket, actor=actor, changes=["priority"],
+                       escalated=True)
         notifications.notify([ticket.assignee, *active_admins()], ticket, "escalated",
                              f"{ticket.number} was escalated: {reason}", actor=actor)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 from ... import permissions
 from ...extensions import db
 from ...models import Message, Status, Ticket, User, utcnow
-from .. import audit, notifications
+from .. import audit, events, notifications
 from ..errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from ..files.attachments import Upload, check_uploads, real_uploads, store_uploads
 from ..people.directory import active_admins
@@ -65,6 +65,8 @@ def post_reply(ticket: Ticket, author: User, body: str, *, internal: bool = Fals
         if files:
             audit.record(ticket, author, "attachment_added", new=len(files),
                          internal=message.is_internal)
+        events.publish("message.created", ticket, actor=author, message=message,
+                       internal=message.is_internal)
         if author.is_customer:
             _after_customer_reply(ticket, author, new_status, bool(files))
         elif not message.is_internal:
@@ -82,7 +84,8 @@ def post_reply(ticket: Ticket, author: User, body: str, *, internal: bool = Fals
 
 
 def _customer_reply_status(ticket: Ticket, customer: User) -> Status | None:
-    if ticket.requester_id != customer.id:
+    """The requester, or a colleague where the organization shares tickets."""
+    if not permissions.can_view_ticket(customer, ticket):
         raise NotFound("Ticket not found.")
     if ticket.status == Status.CLOSED:
         raise InvalidTransition(CLOSED_REPLY_REFUSED, field="body")
@@ -98,3 +101,7 @@ def _after_customer_reply(ticket: Ticket, customer: User, new_status, has_files)
         text += " and attached files"
     notifications.notify([ticket.assignee] if ticket.assignee else active_admins(), ticket,
                          "customer_replied", text, actor=customer)
+    if ticket.requester_id != customer.id:  # a colleague spoke on the requester's ticket
+        notifications.notify([ticket.requester], ticket, "colleague_replied",
+                             f"{customer.name} replied on your ticket {ticket.number}",
+                             actor=customer)

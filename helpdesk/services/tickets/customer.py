@@ -1,15 +1,15 @@
 """The customer's side of tickets: their own list, search, the ticket page, follow-ups.
 
 Every query starts from `permissions.visible_tickets`, so a customer can only ever
-reach their own tickets; messages and files come through loaders that drop internal
-notes in the query.
+reach their own tickets (and their colleagues', where the organization shares them);
+messages and files come through loaders that drop internal notes in the query.
 """
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import exists, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ... import permissions
 from ...extensions import db
@@ -31,7 +31,6 @@ from ..matching import contains_pattern
 from ..unit_of_work import unit_of_work
 from .conversation import thread
 from .opening import create_ticket
-from .workflow import Way, next_status
 
 
 class StatusFilter(NamedTuple):
@@ -52,14 +51,26 @@ SEARCH_MAX = 100
 
 # --- my tickets ------------------------------------------------------------------------
 
-def my_tickets(customer: User, *, status: str = DEFAULT_STATUS_FILTER, q: str = ""):
-    """A SELECT of the customer's own tickets, newest activity first, categories loaded.
+def sees_shared_tickets(customer: User) -> bool:
+    """The customer's organization shares tickets: their list shows colleagues' too."""
+    return (customer.organization_id is not None
+            and customer.organization.shares_tickets)
+
+
+def my_tickets(customer: User, *, status: str = DEFAULT_STATUS_FILTER, q: str = "",
+               mine_only: bool = False):
+    """A SELECT of the tickets the customer may see (their own, and their colleagues'
+    where the organization shares), newest activity first, categories loaded.
 
     `q` matches the number, subject, description, order reference and the *public*
     messages; internal notes are never searched for a customer."""
     query = (permissions.visible_tickets(customer)
              .options(selectinload(Ticket.category))
              .order_by(Ticket.public_activity_at.desc(), Ticket.id.desc()))
+    if mine_only:
+        query = query.where(Ticket.requester_id == customer.id)
+    elif customer.organization_id is not None:  # the list says who opened a colleague's
+        query = query.options(joinedload(Ticket.requester))
     statuses = STATUS_FILTERS.get(status, STATUS_FILTERS[DEFAULT_STATUS_FILTER]).statuses
     if statuses is not None:
         query = query.where(Ticket.status.in_([str(s) for s in statuses]))
@@ -97,16 +108,23 @@ class TicketPage:
     can_rate: bool
     can_confirm: bool
     can_withdraw: bool
+    can_follow_up: bool
+    is_requester: bool  # False: a colleague's ticket, shared by the organization
 
 
 def ticket_page(customer: User, ticket: Ticket) -> TicketPage:
+    """Colleagues read and reply; rating, closing, withdrawing and follow-ups stay with
+    the requester (see permissions)."""
+    own = permissions.is_requester(customer, ticket)
     return TicketPage(
         messages=thread(customer, ticket),
         files=ticket_files(customer, ticket),
         can_reply=permissions.can_reply(customer, ticket),
         can_rate=permissions.can_rate(customer, ticket),
-        can_confirm=next_status(ticket.status, Way.CONFIRM) is not None,
-        can_withdraw=next_status(ticket.status, Way.WITHDRAW) is not None,
+        can_confirm=permissions.can_confirm_resolution(customer, ticket),
+        can_withdraw=permissions.can_withdraw(customer, ticket),
+        can_follow_up=own and ticket.status == Status.CLOSED,
+        is_requester=own,
     )
 
 
@@ -122,12 +140,12 @@ def ticket_files(viewer: User, ticket: Ticket) -> list[Attachment]:
 
 
 def mark_seen(customer: User, ticket: Ticket) -> None:
-    """The customer opened their ticket: no more "new reply" marker, and its
-    notifications are read. `updated_at` is left alone: looking is not a change, and
-    nothing is written when there is nothing new to mark."""
-    if ticket.requester_id != customer.id:
+    """The customer opened a ticket: its notifications are read, and for the requester
+    the "new reply" marker goes. `updated_at` is left alone: looking is not a change,
+    and nothing is written when there is nothing new to mark."""
+    if not permissions.can_view_ticket(customer, ticket):
         return
-    unseen = has_unseen_reply(ticket)
+    unseen = ticket.requester_id == customer.id and has_unseen_reply(ticket)
     if not (unseen or notifications.has_unread_about(customer, ticket)):
         return
     with unit_of_work():

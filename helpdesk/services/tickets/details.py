@@ -5,7 +5,7 @@ from decimal import Decimal
 from ... import permissions
 from ...extensions import db
 from ...models import Category, Team, Ticket, TicketTag, User, utcnow
-from .. import audit
+from .. import audit, events
 from ..errors import Forbidden, InvalidInput
 from ..ids import parse_id
 from ..unit_of_work import unit_of_work
@@ -85,6 +85,7 @@ def update_details(ticket: Ticket, actor: User, *, team_id=None, category_id=Non
         _change_due(ticket, actor, due_at, changes)
         if changes:
             ticket.last_activity_at = utcnow()
+            events.publish("ticket.updated", ticket, actor=actor, changes=list(changes))
     return changes
 
 

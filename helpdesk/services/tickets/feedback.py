@@ -4,15 +4,18 @@ from sqlalchemy.exc import IntegrityError
 from ... import permissions
 from ...extensions import db
 from ...models import DONE_STATUSES, Feedback, Ticket, User
-from .. import audit, notifications
-from ..errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from .. import audit, events, notifications
+from ..errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from ..unit_of_work import unit_of_work
 
 
 def submit_feedback(ticket: Ticket, customer: User, rating: int,
                     comment: str | None = None) -> Feedback:
-    if ticket.requester_id != customer.id:
+    if not permissions.can_view_ticket(customer, ticket):
         raise NotFound("Ticket not found.")
+    if not permissions.is_requester(customer, ticket):  # a colleague's shared ticket
+        raise Forbidden("Only the person who opened this ticket can rate it.",
+                        field="rating")
     if ticket.status not in DONE_STATUSES:
         raise InvalidTransition("You can rate a ticket once it is resolved.", field="rating")
     if not permissions.can_rate(customer, ticket):
@@ -25,6 +28,7 @@ def submit_feedback(ticket: Ticket, customer: User, rating: int,
                                 comment=(comment or "").strip() or None)
             db.session.add(feedback)
             audit.record(ticket, customer, "feedback", new=rating)
+            events.publish("feedback.created", ticket, actor=customer, feedback=feedback)
             notifications.notify([ticket.assignee], ticket, "feedback",
                                  f"{ticket.number} was rated {rating}/5", actor=customer)
     except IntegrityError:  # a second rating raced the first one in

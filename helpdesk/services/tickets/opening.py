@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Category, Priority, Status, Ticket, User, utcnow
-from .. import audit, notifications
+from .. import audit, events, notifications
 from ..errors import Forbidden, InvalidInput
 from ..files.attachments import Upload, check_uploads, real_uploads, store_uploads
 from ..ids import parse_id
@@ -34,6 +34,7 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
             description=description.strip(), category=category,
             team_id=category.default_team_id if category else None,
             priority=Priority(priority), status=Status.NEW, requester=requester,
+            organization_id=requester.organization_id,  # see Ticket.organization_id
             created_by=created_by, order_reference=(order_reference or "").strip() or None,
             parent=parent, created_at=now, updated_at=now, last_activity_at=now,
             public_activity_at=now)
@@ -48,6 +49,7 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
         team = ticket.team.members if ticket.team else []
         notifications.notify(team or active_admins(), ticket, "ticket_created",
                              f"New ticket {ticket.number}: {ticket.subject}", actor=created_by)
+        events.publish("ticket.created", ticket, actor=created_by)
     return ticket
 
 

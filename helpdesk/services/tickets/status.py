@@ -6,7 +6,7 @@ event and notifications. Callers ask the workflow first (`next_status`, `is_allo
 """
 from ... import permissions
 from ...models import STATUS_LABELS, Status, Ticket, User, utcnow
-from .. import audit, notifications
+from .. import audit, events, notifications
 from ..errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from ..unit_of_work import unit_of_work
 from .workflow import Way, is_allowed, manual_ways, next_status
@@ -31,6 +31,7 @@ def apply_transition(ticket: Ticket, actor: User | None, new: Status, *,
     text = f"{ticket.number} is now {STATUS_LABELS[new]}"
     kind = "closed" if new == Status.CLOSED else "status_changed"
     notifications.notify([ticket.requester, ticket.assignee], ticket, kind, text, actor=actor)
+    events.publish("ticket.status_changed", ticket, actor=actor, old=old, new=new)
 
 
 def change_status(ticket: Ticket, actor: User, target: str, *, note: str | None = None) -> None:
@@ -60,8 +61,10 @@ def pick_status(ticket: Ticket, actor: User, target: str) -> bool:
 
 
 def _customer_move(ticket: Ticket, customer: User, way: Way, refusal: str) -> None:
-    if ticket.requester_id != customer.id:
+    if not permissions.can_view_ticket(customer, ticket):
         raise NotFound("Ticket not found.")
+    if not permissions.is_requester(customer, ticket):  # a colleague's shared ticket
+        raise Forbidden("Only the person who opened this ticket can close or withdraw it.")
     target = next_status(ticket.status, way)
     if target is None:
         raise InvalidTransition(refusal)

@@ -48,6 +48,7 @@ def get_ticket(viewer: User, number: str) -> Ticket:
         permissions.visible_tickets(viewer).where(Ticket.number == number)
         .options(joinedload(Ticket.requester), joinedload(Ticket.assignee),
                  joinedload(Ticket.category), joinedload(Ticket.team),
+                 joinedload(Ticket.organization),
                  selectinload(Ticket.tags)))
     if ticket is None:
         raise NotFound("Ticket not found.")
