@@ -13,7 +13,7 @@ from ...extensions import db
 from ...models import Attachment, Message, Ticket, User
 from ..errors import InvalidInput
 from ..unit_of_work import after_commit, on_rollback
-from .storage import LocalStorage, StorageLimitExceeded
+from .storage import Storage, StorageLimitExceeded, storage_from_config
 from .uploads import UploadRejected, inspect_upload
 
 HEAD_BYTES = 8192
@@ -25,8 +25,13 @@ class Upload(Protocol):
     stream: BinaryIO
 
 
-def storage() -> LocalStorage:
-    return LocalStorage(current_app.config["UPLOAD_FOLDER"])
+def storage() -> Storage:
+    """The configured backend (STORAGE_BACKEND), made once per app on first use: one S3
+    client per process, created after a server's fork, shared by its threads."""
+    extensions = current_app.extensions
+    if "helpdesk_storage" not in extensions:
+        extensions["helpdesk_storage"] = storage_from_config(current_app.config)
+    return extensions["helpdesk_storage"]
 
 
 def real_uploads(files: Sequence[Upload] | None) -> list[Upload]:
