@@ -3,6 +3,7 @@
 A write that stores files runs inside a unit of work: if anything fails before the
 commit, the rows roll back and every file written for them is deleted again.
 """
+import logging
 from collections.abc import Sequence
 from typing import BinaryIO, Protocol
 
@@ -17,6 +18,8 @@ from .storage import Storage, StorageLimitExceeded, storage_from_config
 from .uploads import UploadRejected, inspect_upload
 
 HEAD_BYTES = 8192
+
+log = logging.getLogger(__name__)
 
 
 class Upload(Protocol):
@@ -100,9 +103,14 @@ def visible_attachment(viewer: User, attachment_id: int) -> Attachment | None:
 
 def delete_files_after_commit(keys: Sequence[str]) -> None:
     """Remove these files once the deletion of their rows has committed: a failed
-    delete leaves every file in place."""
+    delete leaves every file in place. The rows are gone by then, so a file that cannot
+    be removed (object store unreachable) is logged and skipped, not reported as a
+    failure of the deletion that did happen."""
     def delete() -> None:
         store = storage()
         for key in keys:
-            store.delete(key)
+            try:
+                store.delete(key)
+            except Exception:
+                log.exception("Could not remove stored file %s; it is orphaned", key)
     after_commit(delete)
