@@ -112,6 +112,28 @@ def test_failed_commit_removes_the_files_written(app, customer, monkeypatch):
     assert stored_files(app) == set()
 
 
+def test_a_cleanup_that_fails_keeps_the_original_error_and_cleans_the_rest(
+        app, customer, monkeypatch, caplog):
+    """Rolling back, the store cannot remove one file: the caller still sees what went
+    wrong in the first place, the other file is removed, the stuck one is logged."""
+    store = attachments.storage()
+    real_delete = store.delete
+    stuck = []
+
+    def delete(key):
+        if not stuck:
+            stuck.append(key)
+            raise ConnectionError("storage unreachable")
+        real_delete(key)
+    monkeypatch.setattr(store, "delete", delete)
+    fail_before_commit(monkeypatch)
+    with pytest.raises(Boom):
+        make_ticket(customer, files=files())
+    assert counts() == (0, 0, 0, 0)
+    assert stored_files(app) == set(stuck)
+    assert f"Could not remove stored file {stuck[0]}" in caplog.text
+
+
 def test_successful_creation_keeps_both_files_with_their_hashes(app, customer):
     ticket = make_ticket(customer, files=files())
     rows = db.session.scalars(db.select(Attachment).filter_by(ticket_id=ticket.id)

@@ -77,7 +77,7 @@ def store_uploads(files: Sequence[Upload], *, ticket: Ticket, uploader: User,
             stored = store.save(upload.stream, max_bytes=current_app.config["MAX_FILE_BYTES"])
         except StorageLimitExceeded as error:
             raise InvalidInput(str(error), field="attachments") from error
-        on_rollback(lambda key=stored.key: store.delete(key))
+        on_rollback(lambda key=stored.key: _remove(store, key))
         attachment = Attachment(
             ticket=ticket, message=message, uploader_id=uploader.id,
             original_name=checked.display_name, stored_name=stored.key,
@@ -109,8 +109,14 @@ def delete_files_after_commit(keys: Sequence[str]) -> None:
     def delete() -> None:
         store = storage()
         for key in keys:
-            try:
-                store.delete(key)
-            except Exception:
-                log.exception("Could not remove stored file %s; it is orphaned", key)
+            _remove(store, key)
     after_commit(delete)
+
+
+def _remove(store: Storage, key: str) -> None:
+    """Best effort: a file that cannot be removed is logged, and the next one is tried.
+    (On rollback, the error that caused it is the one worth raising.)"""
+    try:
+        store.delete(key)
+    except Exception:
+        log.exception("Could not remove stored file %s; it is orphaned", key)
