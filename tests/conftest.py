@@ -198,6 +198,15 @@ def stored_keys(app) -> set[str]:
 
 
 @pytest.fixture
+def storage_log(caplog, monkeypatch):
+    """caplog, with the attachment service's logger switched back on: the migration
+    tests run Alembic's fileConfig, which disables every logger that existed before."""
+    from helpdesk.services.files import attachments
+    monkeypatch.setattr(attachments.log, "disabled", False)
+    return caplog
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -81,7 +81,7 @@ def test_deleting_a_ticket_removes_its_rows_and_files_and_keeps_an_audit_record(
 
 
 def test_a_file_that_cannot_be_removed_does_not_undo_or_fail_the_deletion(
-        storage_backend, app, full_ticket, admin, monkeypatch, caplog):
+        storage_backend, app, full_ticket, admin, monkeypatch, storage_log):
     """After the commit the rows are gone: a storage outage for one file is logged,
     the other files are still removed, and the deletion is reported as done."""
     keys = sorted(stored_names(full_ticket.id))
@@ -97,7 +97,7 @@ def test_a_file_that_cannot_be_removed_does_not_undo_or_fail_the_deletion(
     assert housekeeping.delete_ticket(full_ticket, admin) == full_ticket.number
     assert count(Ticket) == 0
     assert stored_keys(app) == {keys[0]}
-    assert f"Could not remove stored file {keys[0]}" in caplog.text
+    assert f"Could not remove stored file {keys[0]}" in storage_log.text
 
 
 def test_a_follow_up_survives_when_its_parent_is_deleted(app, ticket, customer, admin):

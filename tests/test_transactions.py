@@ -113,7 +113,7 @@ def test_failed_commit_removes_the_files_written(app, customer, monkeypatch):
 
 
 def test_a_cleanup_that_fails_keeps_the_original_error_and_cleans_the_rest(
-        app, customer, monkeypatch, caplog):
+        app, customer, monkeypatch, storage_log):
     """Rolling back, the store cannot remove one file: the caller still sees what went
     wrong in the first place, the other file is removed, the stuck one is logged."""
     store = attachments.storage()
@@ -131,7 +131,7 @@ def test_a_cleanup_that_fails_keeps_the_original_error_and_cleans_the_rest(
         make_ticket(customer, files=files())
     assert counts() == (0, 0, 0, 0)
     assert stored_files(app) == set(stuck)
-    assert f"Could not remove stored file {stuck[0]}" in caplog.text
+    assert f"Could not remove stored file {stuck[0]}" in storage_log.text
 
 
 def test_successful_creation_keeps_both_files_with_their_hashes(app, customer):
