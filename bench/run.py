@@ -68,6 +68,7 @@ class Page:
     name: str
     role: str   # whose session (or token) loads it: agent, customer, admin, api
     path: str   # may use {placeholders} filled from the database (see facts())
+    default: bool = True  # in `--pages default` (what `make bench` measures)
 
 
 PAGES = [
@@ -83,6 +84,24 @@ PAGES = [
     Page("dashboard", "admin dashboard", "admin", "/admin/"),
     Page("api", "API list (open, unassigned)", "api",
          "/api/v1/tickets?open=true&assignee=none"),
+    # More shapes of the same pages (`--pages all` or by key), as bench/queue_bench.py had.
+    Page("mine", "queue, mine + overdue", "agent", "/agent/queue?mine=1&overdue=1", False),
+    Page("assignee", "queue, assignee filter, all statuses", "agent",
+         "/agent/queue?filtered=1&assignee={agent}", False),
+    Page("unassigned", "queue, unassigned", "agent", "/agent/queue?unassigned=1", False),
+    Page("search2", "queue, search two words", "agent",
+         f"/agent/queue?q={dataset.SEARCH_WORD}+problem", False),
+    Page("search-email", "queue, search requester e-mail", "agent",
+         "/agent/queue?q=customer7%40example.com", False),
+    Page("search-number", "queue, search ticket number", "agent",
+         "/agent/queue?filtered=1&q={workspace}", False),
+    Page("sort-priority", "queue, sort by priority", "agent", "/agent/queue?sort=priority",
+         False),
+    Page("sort-due", "queue, sort by due date", "agent", "/agent/queue?sort=due", False),
+    Page("workspace-oldest", "ticket workspace, oldest ticket", "agent",
+         "/agent/tickets/{oldest}", False),
+    Page("portal-list", "customer's ticket list", "customer", "/portal/tickets", False),
+    Page("audit", "admin audit log", "admin", "/admin/audit", False),
 ]
 FLOOR = Page("floor", "floor: Flask hello world", "none", "/")
 ROLES = {"agent": dataset.AGENT, "customer": dataset.CUSTOMER, "admin": dataset.ADMIN}
@@ -109,9 +128,14 @@ def facts(url: str, size: int) -> dict[str, str]:
             portal = conn.execute(text(
                 "SELECT number FROM tickets WHERE requester_id = :c AND id <= :m "
                 "ORDER BY id DESC LIMIT 1"), {"c": customer, "m": middle}).scalar()
+            agent = conn.execute(text("SELECT id FROM users WHERE email = :e"),
+                                 {"e": dataset.AGENT}).scalar()
+            oldest = conn.execute(text("SELECT number FROM tickets ORDER BY id LIMIT 1")
+                                  ).scalar()
     finally:
         engine.dispose()
-    return {"category": str(category), "workspace": workspace, "portal": portal}
+    return {"category": str(category), "workspace": workspace, "portal": portal,
+            "agent": str(agent), "oldest": oldest}
 
 
 # --- processes --------------------------------------------------------------------------
@@ -478,8 +502,9 @@ def parse_args(argv=None):
                         help="ticket counts, comma-separated (default: %(default)s)")
     parser.add_argument("--databases", default="sqlite,postgresql",
                         help="sqlite and/or postgresql (default: %(default)s)")
-    parser.add_argument("--pages", default="all",
-                        help="page keys, comma-separated: " + ", ".join(p.key for p in PAGES))
+    parser.add_argument("--pages", default="default",
+                        help="'default' (the issue's nine pages), 'all', or page keys, "
+                             "comma-separated: " + ", ".join(p.key for p in PAGES))
     parser.add_argument("--duration", type=int, default=10,
                         help="seconds of wrk at --connections per page and pass (10)")
     parser.add_argument("--unloaded-duration", type=int, default=5,
@@ -502,7 +527,10 @@ def parse_args(argv=None):
     args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
     args.databases = [d.strip() for d in args.databases.split(",") if d.strip()]
     keys = {p.key: p for p in PAGES}
-    wanted = list(keys) if args.pages == "all" else [k.strip() for k in args.pages.split(",")]
+    if args.pages in ("default", "all"):
+        wanted = [p.key for p in PAGES if p.default or args.pages == "all"]
+    else:
+        wanted = [k.strip() for k in args.pages.split(",") if k.strip()]
     unknown = [k for k in wanted if k not in keys]
     if unknown:
         parser.error(f"unknown page(s) {', '.join(unknown)}; choose from {', '.join(keys)}")
@@ -514,6 +542,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGINT, _interrupt)  # also when started with SIGINT ignored (&)
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
     signal.signal(signal.SIGALRM, _time_up)
@@ -538,6 +567,7 @@ def main(argv=None) -> int:
                          "floor_ratio": "floor req/s ÷ page req/s (same group's floor)"},
               "databases": [], "results": []}
     code = 0
+    groups: list[list[Measured]] = []  # filled as it goes: an interrupted run keeps them
     try:
         floor = None
         if not args.seed_only:
@@ -551,7 +581,7 @@ def main(argv=None) -> int:
                 report["databases"].append({"database": database, "size": size, **built})
                 if args.seed_only:
                     continue
-                report["results"] += run_group(t, floor, servers, instance, args)
+                run_group(t, floor, servers, instance, args, groups)
     except KeyboardInterrupt as error:
         log_line(f"interrupted ({error}): stopping the servers")
         report["interrupted"] = True
@@ -569,6 +599,8 @@ def main(argv=None) -> int:
         signal.alarm(0)
         servers.stop_all()
         shutil.rmtree(workdir, ignore_errors=True)
+    for floor_m, *pages in groups:
+        report["results"] += [m.as_json(floor_m.rps) for m in (floor_m, *pages)]
     report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     report["machine"]["load_average_end"] = os.getloadavg()
     if report["databases"]:
@@ -593,6 +625,8 @@ def main(argv=None) -> int:
             print(f"FAILED: {page} ({database} {size:,}): {failure}")
         if failed and code == 0:
             code = 1
+    if report.get("interrupted") or report.get("error"):
+        print(f"\nINCOMPLETE RUN: {report.get('error') or report['interrupted']}")
     if not args.seed_only:
         args.output.mkdir(parents=True, exist_ok=True)
         path = args.output / f"{started:%Y%m%dT%H%M%SZ}.json"
@@ -601,9 +635,10 @@ def main(argv=None) -> int:
     return code
 
 
-def run_group(t: dataset.Target, floor: Server, servers: Servers, instance: Path, args
-              ) -> list[dict]:
-    """Serve one database, measure its pages and the floor; stop its server."""
+def run_group(t: dataset.Target, floor: Server, servers: Servers, instance: Path, args,
+              groups: list) -> None:
+    """Serve one database, measure its pages and the floor (into `groups`, [floor, *pages]),
+    stop its server."""
     values = facts(t.url, t.size)
     server = servers.start(t.label.replace(" ", "-").replace(",", ""), "wsgi:app",
                            dataset.app_env(t.url, str(instance)))
@@ -619,12 +654,11 @@ def run_group(t: dataset.Target, floor: Server, servers: Servers, instance: Path
         for m in pages:
             m.sql = counts.get(m.page.key)
         floor_m = Measured(FLOOR, "/", t.size, t.database, status=200, sql=0, base=floor.base)
+        groups.append([floor_m, *pages])
         measure(server.base, [floor_m, *pages], headers, args)
     finally:
         servers.running.remove(server)
         server.stop()
-    floor_rps = floor_m.rps
-    return [floor_m.as_json(floor_rps)] + [m.as_json(floor_rps) for m in pages]
 
 
 if __name__ == "__main__":
