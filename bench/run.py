@@ -363,11 +363,13 @@ def wrk(base: str, path: str, headers: dict[str, str], connections: int, seconds
     latency = summary["latency_us"]
     # Requests still running when wrk stopped must finish before the next measurement.
     time.sleep(min(30.0, latency["max"] / 1e6) + 0.1)
-    return {"requests": summary["requests"],
-            "rps": summary["requests"] / seconds_run if seconds_run else 0.0,
-            "p50_ms": latency["p50"] / 1000, "p90_ms": latency["p90"] / 1000,
-            "p99_ms": latency["p99"] / 1000, "max_ms": latency["max"] / 1000,
-            "errors": summary["errors"]}
+    done = summary["requests"]
+
+    def ms(key: str) -> float | None:  # no latency at all when nothing finished in time
+        return latency[key] / 1000 if done else None
+    return {"requests": done, "rps": done / seconds_run if seconds_run else 0.0,
+            "p50_ms": ms("p50"), "p90_ms": ms("p90"), "p99_ms": ms("p99"),
+            "max_ms": ms("max"), "errors": summary["errors"]}
 
 
 @dataclass
@@ -388,7 +390,8 @@ class Measured:
         return self.status == 200
 
     def median(self, runs: list[dict], key: str) -> float | None:
-        return statistics.median(r[key] for r in runs) if runs else None
+        values = [r[key] for r in runs if r[key] is not None]
+        return statistics.median(values) if values else None
 
     @property
     def rps(self) -> float | None:
@@ -432,9 +435,9 @@ def measure(base: str, targets: list[Measured], headers: dict, args) -> None:
                                 args.duration))
             m.unloaded.append(wrk(base_url, m.path, headers[m.page.role], 1,
                                   args.unloaded_duration))
-            log_line(f"  pass {number}: {m.page.name:<38} {m.loaded[-1]['rps']:8.1f} req/s  "
-                     f"p50 {m.loaded[-1]['p50_ms']:8.1f} ms  "
-                     f"unloaded p50 {m.unloaded[-1]['p50_ms']:8.1f} ms")
+            log_line(f"  pass {number}: {m.page.name:<38} {_num(m.loaded[-1]['rps']):>8} req/s"
+                     f"  p50 {_num(m.loaded[-1]['p50_ms']):>8} ms  "
+                     f"unloaded p50 {_num(m.unloaded[-1]['p50_ms']):>8} ms")
 
 
 def check(base: str, m: Measured, headers: dict, warmups: int = 3) -> None:
