@@ -294,9 +294,15 @@ def seed(engine: Engine, t: Target, log: Callable[[str], None]) -> float:
     with engine.connect() as conn:
         have = conn.execute(text("SELECT coalesce(max(id), 0) FROM tickets")).scalar()
         context = _reference(conn)
-    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)  # naive UTC, as the app
-    # Ticket i (1..N) is created (N - i) * 10 minutes before the newest one.
-    newest = now - timedelta(minutes=10)  # its last message 7 minutes later: in the past
+    # Ticket i (1..N) is created (N - i) * 10 minutes before the newest one, whose time is
+    # fixed when the build starts (kept in the marker, so a resumed build matches).
+    anchor = _read_marker(engine).get("newest")
+    if anchor:
+        newest = datetime.fromisoformat(anchor)
+    else:
+        now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)  # naive UTC, as the app
+        newest = now - timedelta(minutes=10)  # its last message 7 minutes later: the past
+        _write_marker(engine, newest=newest.isoformat())
     plan = _Plan(t.size, newest, people, context)
     writer = _writer(engine)
     done = have
