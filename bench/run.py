@@ -362,14 +362,56 @@ def wrk(base: str, path: str, headers: dict[str, str], connections: int, seconds
     seconds_run = summary["duration_us"] / 1e6
     latency = summary["latency_us"]
     # Requests still running when wrk stopped must finish before the next measurement.
-    time.sleep(min(30.0, latency["max"] / 1e6) + 0.1)
+    drain(int(base.rsplit(":", 1)[1]), fallback=latency["max"] / 1e6)
     done = summary["requests"]
 
     def ms(key: str) -> float | None:  # no latency at all when nothing finished in time
         return latency[key] / 1000 if done else None
-    return {"requests": done, "rps": done / seconds_run if seconds_run else 0.0,
+    return {"seconds": seconds, "requests": done,
+            "rps": done / seconds_run if seconds_run else 0.0,
             "p50_ms": ms("p50"), "p90_ms": ms("p90"), "p99_ms": ms("p99"),
             "max_ms": ms("max"), "errors": summary["errors"]}
+
+
+# Server-side TCP states of a connection a worker has not finished with (see drain()).
+BUSY_STATES = {"01", "03", "08"}  # ESTABLISHED, SYN_RECV, CLOSE_WAIT
+
+
+def open_connections(port: int) -> int | None:
+    """Connections to 127.0.0.1:port the server has not closed yet: requests being
+    served or waiting in the accept queue (a gunicorn sync worker closes the socket when
+    its answer is written). None when /proc/net/tcp cannot be read."""
+    count = 0
+    try:
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with open(table) as rows:
+                next(rows)
+                for row in rows:
+                    local, _, state = row.split()[1:4]
+                    if int(local.rsplit(":", 1)[1], 16) == port and state in BUSY_STATES:
+                        count += 1
+    except (OSError, ValueError, IndexError):
+        return None
+    return count
+
+
+def drain(port: int, fallback: float, limit: float = 300) -> None:
+    """Wait until the server has finished every request wrk left behind (wrk stops on
+    time, not when its requests are answered; the workers still serve them)."""
+    started = time.monotonic()
+    left = open_connections(port)
+    while time.monotonic() < started + limit:
+        busy = open_connections(port)
+        if busy is None:
+            time.sleep(min(30.0, fallback) + 0.1)
+            return
+        if busy == 0:
+            waited = time.monotonic() - started
+            if waited > 1:
+                log_line(f"  waited {waited:.1f} s for {left} request(s) wrk left running")
+            return
+        time.sleep(0.1)
+    log_line(f"  port {port}: requests still running after {limit:.0f} s; going on")
 
 
 @dataclass
@@ -420,6 +462,9 @@ class Measured:
             "p99_ms": self.median(self.loaded, "p99_ms"),
             "unloaded_p50_ms": self.median(self.unloaded, "p50_ms"),
             "floor_ratio": (floor_rps / rps) if (rps and floor_rps) else None,
+            # A latency is None when no request finished within a run of this many seconds.
+            "loaded_seconds": self.loaded[0]["seconds"] if self.loaded else None,
+            "unloaded_seconds": self.unloaded[0]["seconds"] if self.unloaded else None,
             "passes": {"loaded": self.loaded, "unloaded": self.unloaded},
             "failures": self.failures,
         }
@@ -442,6 +487,7 @@ def measure(base: str, targets: list[Measured], headers: dict, args) -> None:
 
 def check(base: str, m: Measured, headers: dict, warmups: int = 3) -> None:
     """The page's status (once signed in), a few warm-up loads when it is 200."""
+    started = time.monotonic()
     try:
         status, _, _ = request(base, "GET", m.path, headers=headers[m.page.role])
     except OSError as error:
@@ -450,7 +496,7 @@ def check(base: str, m: Measured, headers: dict, warmups: int = 3) -> None:
     m.status = status
     if status != 200:
         return
-    for _ in range(warmups):
+    for _ in range(warmups if time.monotonic() - started < 1 else 1):
         request(base, "GET", m.path, headers=headers[m.page.role])
 
 
@@ -460,6 +506,13 @@ def _num(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
+def _ms(row: dict, key: str, seconds: str) -> str:
+    """A latency; "> 10,000" when no request finished within the 10-second run."""
+    if row[key] is None and row[seconds]:
+        return f"> {row[seconds] * 1000:,}"
+    return _num(row[key])
+
+
 def table(rows: list[dict]) -> str:
     lines = ["| page | size | database | req/s (4 conn) | p50 ms | p99 ms | unloaded p50 ms "
              "| SQL/request | floor ÷ page |",
@@ -467,15 +520,18 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         size = f"{r['size']:,}" if r["size"] else "—"
         if r["rps"] is None:
-            why = f"n/a (HTTP {r['status']})" if r["status"] else "n/a"
+            why = ("not measured" if r["status"] == 200
+                   else f"n/a (HTTP {r['status']})" if r["status"] else "n/a")
             lines.append(f"| {r['page']} | {size} | {r['database'] or '—'} | {why} | — | — | "
                          f"— | {_num(r['sql_statements'], 0)} | — |")
             continue
         ratio = "—" if r["floor_ratio"] is None else f"{r['floor_ratio']:,.1f}×"
         flag = " ⚠" if r["failures"] else ""
+        rps = _num(r["rps"]) if r["rps"] else f"< {1 / r['loaded_seconds']:.1f}"
         lines.append(
-            f"| {r['page']}{flag} | {size} | {r['database'] or '—'} | {_num(r['rps'])} | "
-            f"{_num(r['p50_ms'])} | {_num(r['p99_ms'])} | {_num(r['unloaded_p50_ms'])} | "
+            f"| {r['page']}{flag} | {size} | {r['database'] or '—'} | {rps} | "
+            f"{_ms(r, 'p50_ms', 'loaded_seconds')} | {_ms(r, 'p99_ms', 'loaded_seconds')} | "
+            f"{_ms(r, 'unloaded_p50_ms', 'unloaded_seconds')} | "
             f"{_num(r['sql_statements'], 0)} | {ratio} |")
     return "\n".join(lines)
 
