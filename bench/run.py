@@ -10,13 +10,17 @@ For each database and size: make sure the cached database holds the dataset
 (bench/dataset.py), serve the app with gunicorn (2 sync workers, 127.0.0.1, a free port),
 sign in once per role through the real login form (CSRF token and all), then per page:
   * req/s, p50 and p99 with wrk at 4 connections for --duration seconds,
-  * unloaded p50 with wrk at 1 connection for --unloaded-duration seconds,
+  * unloaded p50 with wrk at 1 connection for --unloaded-duration seconds (a page slower
+    than that: the time of one request on the idle server, marked *),
   * SQL statements of one request, counted in-process (test client + SQLAlchemy's
     before_cursor_execute), never under wrk,
 the medians of --passes passes (passes interleave the pages, so a noisy minute on the
-machine spreads over all of them). The floor, `bench/floor.py` under the same gunicorn
-settings, is measured in the same passes; "floor ÷ page" is floor req/s divided by the
-page's req/s (how many hello-worlds one page costs).
+machine spreads over all of them). After each wrk run it waits until the workers have
+answered whatever wrk left in flight, so one slow page does not slow the next one down.
+The floor, `bench/floor.py` under the same gunicorn settings, is measured in the same
+passes; "floor ÷ page" is floor req/s divided by the page's req/s (how many hello-worlds
+one page costs). A page where no request finished within the loaded run shows "< 0.1"
+req/s (for 10 s) and "> 10,000" ms.
 
 Prints a Markdown table and writes bench/results/<timestamp>.json. A page that does not
 answer 200 is reported "n/a (HTTP nnn)" and not loaded. Exits 1 when a page answered 5xx
@@ -461,6 +465,7 @@ class Measured:
             "p50_ms": self.median(self.loaded, "p50_ms"),
             "p99_ms": self.median(self.loaded, "p99_ms"),
             "unloaded_p50_ms": self.median(self.unloaded, "p50_ms"),
+            "unloaded_single": any(r.get("single") for r in self.unloaded),
             "floor_ratio": (floor_rps / rps) if (rps and floor_rps) else None,
             # A latency is None when no request finished within a run of this many seconds.
             "loaded_seconds": self.loaded[0]["seconds"] if self.loaded else None,
@@ -478,11 +483,26 @@ def measure(base: str, targets: list[Measured], headers: dict, args) -> None:
             base_url = m.base or base
             m.loaded.append(wrk(base_url, m.path, headers[m.page.role], args.connections,
                                 args.duration))
-            m.unloaded.append(wrk(base_url, m.path, headers[m.page.role], 1,
-                                  args.unloaded_duration))
+            unloaded = wrk(base_url, m.path, headers[m.page.role], 1, args.unloaded_duration)
+            if not unloaded["requests"]:
+                unloaded = timed_once(base_url, m.path, headers[m.page.role])
+            m.unloaded.append(unloaded)
             log_line(f"  pass {number}: {m.page.name:<38} {_num(m.loaded[-1]['rps']):>8} req/s"
                      f"  p50 {_num(m.loaded[-1]['p50_ms']):>8} ms  "
                      f"unloaded p50 {_num(m.unloaded[-1]['p50_ms']):>8} ms")
+
+
+def timed_once(base: str, path: str, headers: dict[str, str]) -> dict:
+    """One request on an idle server, for a page slower than the unloaded run: nothing
+    finished within it, so its "unloaded p50" is this one time (marked "single")."""
+    started = time.perf_counter()
+    status, _, _ = request(base, "GET", path, headers=headers, timeout=600)
+    elapsed = time.perf_counter() - started
+    ms = elapsed * 1000
+    return {"seconds": None, "requests": 1, "rps": 1 / elapsed, "p50_ms": ms, "p90_ms": ms,
+            "p99_ms": ms, "max_ms": ms, "single": True,
+            "errors": {"connect": 0, "read": 0, "write": 0, "timeout": 0,
+                       "status": 0 if status < 400 else 1}}
 
 
 def check(base: str, m: Measured, headers: dict, warmups: int = 3) -> None:
@@ -531,7 +551,8 @@ def table(rows: list[dict]) -> str:
         lines.append(
             f"| {r['page']}{flag} | {size} | {r['database'] or '—'} | {rps} | "
             f"{_ms(r, 'p50_ms', 'loaded_seconds')} | {_ms(r, 'p99_ms', 'loaded_seconds')} | "
-            f"{_ms(r, 'unloaded_p50_ms', 'unloaded_seconds')} | "
+            f"{_ms(r, 'unloaded_p50_ms', 'unloaded_seconds')}"
+            f"{'*' if r.get('unloaded_single') else ''} | "
             f"{_num(r['sql_statements'], 0)} | {ratio} |")
     return "\n".join(lines)
 
@@ -678,6 +699,9 @@ def main(argv=None) -> int:
               f"median of {args.passes}; gunicorn {args.workers} sync workers; "
               f"load average {report['machine']['load_average'][0]:.1f} at the start, "
               f"{report['machine']['load_average_end'][0]:.1f} at the end.")
+        if any(r.get("unloaded_single") for r in report["results"]):
+            print(f"* slower than the {args.unloaded_duration} s unloaded run: the time of "
+                  "one request on the idle server (in some or all passes).")
         failed = [(r["page"], r["database"], r["size"], f) for r in report["results"]
                   for f in r["failures"]]
         for page, database, size, failure in failed:
