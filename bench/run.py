@@ -596,7 +596,10 @@ def parse_args(argv=None):
         "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
         help="the PostgreSQL server (its database name is replaced by "
              "<--pg-prefix>_<size>); env BENCH_POSTGRES_URL")
-    parser.add_argument("--pg-prefix", default="helpdesk_bench")
+    parser.add_argument("--pg-prefix", default=os.environ.get("BENCH_PG_PREFIX",
+                                                              "helpdesk_bench"),
+                        help="PostgreSQL database names: <prefix>_<size>; give each checkout "
+                             "with other migrations its own (env BENCH_PG_PREFIX)")
     parser.add_argument("--rebuild", action="store_true", help="re-seed the caches")
     parser.add_argument("--seed-only", action="store_true",
                         help="build or refresh the cached databases, measure nothing")
