@@ -6,7 +6,7 @@ HELPDESK_PORT ?= 5000
 FLASK := $(BIN)/flask --app helpdesk
 DEMO_TICKETS ?= 300
 
-.PHONY: run test mailservers nginx lint e2e bench loadtest clean
+.PHONY: run test mailservers nginx lint e2e bench bench-smoke wrk loadtest clean
 
 # The virtual environment is rebuilt only when the package metadata changes.
 $(BIN)/python:
@@ -46,6 +46,31 @@ e2e: $(VENV)/.installed
 	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 	E2E_ARTIFACTS=$(E2E_ARTIFACTS) $(BIN)/python -m pytest tests/e2e -p no:cacheprovider -o addopts= -v -ra --durations=10
+
+# Benchmark (issue 14): wrk against gunicorn (2 sync workers) on cached databases of
+# 1k/100k/1M tickets (bench/cache/, PostgreSQL databases helpdesk_bench_<N>), with a
+# bare Flask hello world as the floor. Prints a table, writes bench/results/<time>.json.
+# Override e.g. `make bench SIZES=1000,100000 DATABASES=sqlite PAGES=queue,search`.
+SIZES ?= 1000,100000,1000000
+DATABASES ?= sqlite,postgresql
+PAGES ?= default
+DURATION ?= 10
+UNLOADED_DURATION ?= 5
+PASSES ?= 3
+BENCH_TIME_LIMIT ?= 240
+bench: $(VENV)/.installed wrk
+	$(BIN)/python bench/run.py --sizes $(SIZES) --databases $(DATABASES) --pages $(PAGES) \
+	  --duration $(DURATION) --unloaded-duration $(UNLOADED_DURATION) --passes $(PASSES) \
+	  --time-limit $(BENCH_TIME_LIMIT)
+
+# CI smoke test: 1k tickets on SQLite, 1-second runs, one pass. Fails when a page
+# answers 5xx or the run breaks; the figures are never asserted.
+bench-smoke: $(VENV)/.installed wrk
+	$(BIN)/python bench/run.py --sizes 1000 --databases sqlite --duration 1 \
+	  --unloaded-duration 1 --passes 1 --time-limit 10
+
+wrk:
+	@test -x /usr/bin/wrk || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
 
 # A 5-minute locust run against a real deployment on this machine (bench/loadtest/README.md):
 # PostgreSQL and Redis on localhost, the rest started and stopped by the runner.

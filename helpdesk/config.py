@@ -28,8 +28,15 @@ TICKET_PREFIX = "TKT-"
 TICKET_NUMBER_DIGITS = 6
 PAGE_SIZE = 50
 
-# Attachments: limits per file, per request and count per message.
+# Attachments: where they are stored, limits per file, per request and count per message.
+STORAGE_BACKEND = "local"  # "local": UPLOAD_FOLDER; "s3": an S3-compatible bucket
 UPLOAD_FOLDER = None  # default: instance/uploads
+S3_BUCKET = None
+S3_ENDPOINT_URL = None  # None: AWS itself; e.g. "http://minio.internal:9000"
+S3_REGION = None
+S3_PREFIX = ""  # keys go under "<prefix>/" when set
+S3_ACCESS_KEY_ID = None  # None: boto3's usual lookup (AWS_* variables, ~/.aws, role)
+S3_SECRET_ACCESS_KEY = None
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 MAX_FILES = 10

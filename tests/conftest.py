@@ -1,10 +1,18 @@
 """Fixtures: an app with a fresh database per test (SQLite file by default,
-PostgreSQL when HELPDESK_TEST_DATABASE_URL is set), real files under tmp_path."""
+PostgreSQL when HELPDESK_TEST_DATABASE_URL is set), real files under tmp_path, and a real
+S3 API (moto in server mode, on a loopback port) for tests run on both storage backends."""
+import functools
 import io
 import itertools
 import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
+from pathlib import Path
 
+import boto3
 import psycopg
 import pytest
 from flask import g
@@ -74,8 +82,10 @@ def app_config(tmp_path, pg_database):
 
 
 @pytest.fixture
-def app(tmp_path, pg_database, app_config, monkeypatch):
+def app(request, tmp_path, pg_database, app_config, monkeypatch):
     global _pg_schema_ready
+    if "storage_backend" in request.fixturenames:
+        request.getfixturevalue("storage_backend")  # it edits app_config: first
     monkeypatch.setenv("HELPDESK_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app(app_config)
 
@@ -102,6 +112,104 @@ def app(tmp_path, pg_database, app_config, monkeypatch):
             with db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             db.engine.dispose()
+
+
+# --- storage backends: local disk and S3 (moto server) -------------------------------------
+
+S3_PREFIX = "attachments"
+S3_TEST_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing",
+                   "region_name": "us-east-1"}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory):
+    """moto's S3 server in its own process for the whole run; yields its URL."""
+    with socket.socket() as sock:  # a free loopback port
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = tmp_path_factory.mktemp("moto") / "server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_for_port(server, port, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _wait_for_port(server, port: int, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"moto server exited: {log.read_text()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail(f"moto server did not listen on port {port}: {log.read_text()}")
+
+
+@functools.cache
+def s3_client(endpoint: str):
+    """The tests' own view of the bucket, independent of the app's storage code."""
+    return boto3.session.Session(**S3_TEST_CREDENTIALS).client("s3", endpoint_url=endpoint)
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint):
+    """A fresh, empty bucket for one test; emptied and removed afterwards."""
+    client = s3_client(s3_endpoint)
+    name = f"helpdesk-test-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=name)
+    yield name
+    for key in bucket_keys(client, name):
+        client.delete_object(Bucket=name, Key=key)
+    client.delete_bucket(Bucket=name)
+
+
+def bucket_keys(client, bucket: str) -> list[str]:
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return [obj["Key"] for page in pages for obj in page.get("Contents", [])]
+
+
+def s3_config(endpoint: str, bucket: str) -> dict:
+    return {"STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": endpoint, "S3_BUCKET": bucket,
+            "S3_PREFIX": S3_PREFIX, "S3_REGION": S3_TEST_CREDENTIALS["region_name"],
+            "S3_ACCESS_KEY_ID": S3_TEST_CREDENTIALS["aws_access_key_id"],
+            "S3_SECRET_ACCESS_KEY": S3_TEST_CREDENTIALS["aws_secret_access_key"]}
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_backend(request, app_config):
+    """Runs a test once on local disk and once on S3 (moto): configures the app."""
+    if request.param == "s3":
+        app_config.update(s3_config(request.getfixturevalue("s3_endpoint"),
+                                    request.getfixturevalue("s3_bucket")))
+    return request.param
+
+
+def stored_keys(app) -> set[str]:
+    """Everything in the app's storage, read directly (not through the app's storage
+    code): keys under the root or prefix; temporary files and stray objects included."""
+    config = app.config
+    if config["STORAGE_BACKEND"] == "s3":
+        keys = bucket_keys(s3_client(config["S3_ENDPOINT_URL"]), config["S3_BUCKET"])
+        return {key.removeprefix(S3_PREFIX + "/") for key in keys}
+    root = Path(config["UPLOAD_FOLDER"])
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def storage_log(caplog, monkeypatch):
+    """caplog, with the attachment service's logger switched back on: the migration
+    tests run Alembic's fileConfig, which disables every logger that existed before."""
+    from helpdesk.services.files import attachments
+    monkeypatch.setattr(attachments.log, "disabled", False)
+    return caplog
 
 
 @pytest.fixture

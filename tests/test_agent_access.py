@@ -14,7 +14,7 @@ def agent_urls(app, number):
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("agent."):
             continue
-        path = rule.rule.replace("<number>", number).replace("<int:organization_id>", "1")
+        path = rule.rule.replace("<number>", number).replace("<id:organization_id>", "1")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             urls.append((method, path, "<number>" in rule.rule))
     assert len(urls) >= 9

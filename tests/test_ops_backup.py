@@ -1,5 +1,6 @@
 """`flask backup` and `flask restore`: a round trip gives the same tickets, messages and
-downloadable files, on SQLite and (with HELPDESK_TEST_DATABASE_URL) PostgreSQL.
+downloadable files, on SQLite and (with HELPDESK_TEST_DATABASE_URL) PostgreSQL, with files
+on local disk and in S3 (moto server), and from one to the other.
 
 Each instance here is built like a real one: its own database (a SQLite file, or a
 throw-away PostgreSQL database on the test server) brought up with `flask db upgrade`,
@@ -11,7 +12,17 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD, PDF_BYTES, PG_SERVER_URL, PNG_BYTES, _pg_admin, make_config
+from conftest import (
+    PASSWORD,
+    PDF_BYTES,
+    PG_SERVER_URL,
+    PNG_BYTES,
+    _pg_admin,
+    make_config,
+    s3_client,
+    s3_config,
+    stored_keys,
+)
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from werkzeug.datastructures import FileStorage
@@ -68,6 +79,33 @@ def instances(tmp_path, monkeypatch):
     made = Instances(tmp_path, monkeypatch)
     yield made
     made.close()
+
+
+@pytest.fixture
+def storage(request):
+    """storage("s3") -> the settings of a new bucket of its own; storage("local") -> {}."""
+    buckets = []
+
+    def make(backend: str) -> dict:
+        if backend == "local":
+            return {}
+        endpoint = request.getfixturevalue("s3_endpoint")
+        name = f"helpdesk-backup-{uuid.uuid4().hex[:10]}"
+        s3_client(endpoint).create_bucket(Bucket=name)
+        buckets.append((endpoint, name))
+        return s3_config(endpoint, name)
+
+    yield make
+    for endpoint, name in buckets:
+        client = s3_client(endpoint)
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):
+            for item in page.get("Contents", []):
+                client.delete_object(Bucket=name, Key=item["Key"])
+        client.delete_bucket(Bucket=name)
+
+
+BACKENDS = pytest.mark.parametrize(("source_storage", "target_storage"), [
+    ("local", "local"), ("s3", "s3"), ("local", "s3")])
 
 
 def upload(name: str, content: bytes) -> FileStorage:
@@ -134,9 +172,10 @@ def invoke(app, *args):
         return app.test_cli_runner().invoke(args=list(args))
 
 
+@BACKENDS
 def test_round_trip_gives_the_same_tickets_messages_and_downloadable_files(
-        instances, tmp_path):
-    source = instances.make("source")
+        instances, storage, tmp_path, source_storage, target_storage):
+    source = instances.make("source", **storage(source_storage))
     content = fill(source)
     downloads = download_all(source, content)
     assert "carla@example.com:courier.pdf" not in downloads  # an internal note's file
@@ -146,13 +185,15 @@ def test_round_trip_gives_the_same_tickets_messages_and_downloadable_files(
     assert result.exit_code == 0, result.output
     assert "Backed up 2 tickets, 3 messages and 3 files" in result.output
 
-    target = instances.make("target")
+    target = instances.make("target", **storage(target_storage))
     result = invoke(target, "restore", str(tmp_path / "backup"))
     assert result.exit_code == 0, result.output
     assert "Restored 2 tickets, 3 messages and 3 files" in result.output
     with target.app_context():
         assert snapshot() == content
+        keys = set(db.session.scalars(select(Attachment.stored_name)))
     assert download_all(target, content) == downloads
+    assert stored_keys(target) == keys  # every file in the target's storage, nothing else
     # the restored instance works on: a new ticket gets the next number
     with target.app_context():
         customer = db.session.scalar(select(User).where(User.email == "carla@example.com"))
@@ -186,12 +227,14 @@ def test_the_manifest_lists_versions_revision_counts_and_checksums(instances, tm
         assert manifest["database"]["dump_tool"].startswith("pg_dump (PostgreSQL)")
 
 
-def test_restore_refuses_a_non_empty_instance_unless_forced(instances, tmp_path):
-    source = instances.make("source")
+@pytest.mark.parametrize("backend", ["local", "s3"])
+def test_restore_refuses_a_non_empty_instance_unless_forced(instances, storage, tmp_path,
+                                                            backend):
+    source = instances.make("source", **storage(backend))
     content = fill(source)
     assert invoke(source, "backup", str(tmp_path / "backup")).exit_code == 0
 
-    target = instances.make("target")
+    target = instances.make("target", **storage(backend))
     fill(target)  # other data under the same e-mail addresses
     with target.app_context():
         customer = db.session.scalar(select(User).where(User.email == "carla@example.com"))
@@ -211,9 +254,7 @@ def test_restore_refuses_a_non_empty_instance_unless_forced(instances, tmp_path)
     with target.app_context():
         assert snapshot() == content
         keys = set(db.session.scalars(select(Attachment.stored_name)))
-    uploads = Path(target.config["UPLOAD_FOLDER"])
-    on_disk = {f"{p.parent.name}/{p.name}" for p in uploads.glob("??/*")}
-    assert on_disk == keys  # the replaced instance's files are gone, no orphans
+    assert stored_keys(target) == keys  # the replaced instance's files are gone, no orphans
     assert not (old_keys & keys)
 
 

@@ -230,3 +230,17 @@ def test_metrics_report_queue_depth_age_and_lag(app, client, admin, customer, me
     assert sample("helpdesk_queue_depth", queue="webhook_deliveries", state="failed") == 1
     assert 590 < sample("helpdesk_queue_oldest_seconds", queue="webhook_deliveries") < 3600
     assert 590 < sample("helpdesk_queue_lag_seconds", queue="webhook_deliveries") < 3600
+
+
+@pytest.mark.parametrize("storage_backend", ["s3"], indirect=True)
+def test_readyz_asks_object_storage(app, client, storage_backend):
+    assert client.get("/readyz").json["checks"]["storage"] == "ok"
+
+
+def test_readyz_fails_when_object_storage_does_not_answer(app, client):
+    from conftest import s3_config
+    app.config.update(s3_config("http://127.0.0.1:9", "no-such-bucket"))  # nobody listens
+    app.extensions.pop("helpdesk_storage", None)  # the backend is made once per app
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json["checks"]["storage"] == "failed"

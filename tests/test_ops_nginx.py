@@ -9,6 +9,7 @@ is missing (.ci/install-nginx); without it these tests are skipped, and fail ins
 HELPDESK_TEST_REQUIRE_NGINX=1 (CI).
 """
 import http.client
+import io
 import json
 import os
 import re
@@ -19,11 +20,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
+from conftest import PASSWORD, PNG_BYTES, make_ticket, make_user
+from werkzeug.datastructures import FileStorage
 
 from helpdesk import create_app
 from helpdesk.extensions import db
+from helpdesk.models import Role
+from helpdesk.services.catalog.defaults import install_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx")
@@ -81,8 +87,9 @@ def wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
 
 
 class Site:
-    def __init__(self, https_port: int, http_port: int, app_log: Path):
+    def __init__(self, https_port: int, http_port: int, app_log: Path, download: dict):
         self.https_port, self.http_port, self.app_log = https_port, http_port, app_log
+        self.download = download
         self.context = ssl.create_default_context()
         self.context.check_hostname = False
         self.context.verify_mode = ssl.CERT_NONE  # the test's own self-signed certificate
@@ -99,6 +106,14 @@ class Site:
         response.body = response.read()
         conn.close()
         return response
+
+    def sign_in(self, email: str) -> str:
+        """The session cookie of a signed-in customer."""
+        response = self.request("POST", "/auth/login", body=urlencode(
+            {"email": email, "password": PASSWORD}),
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert response.status == 302, response.body[:300]
+        return response.getheader("Set-Cookie").split(";", 1)[0]
 
     def app_lines(self) -> list[dict]:
         time.sleep(0.2)  # the line is written after the response is sent
@@ -118,6 +133,13 @@ def site(tmp_path_factory):
                           "UPLOAD_FOLDER": str(uploads)})
     with app.app_context():
         db.create_all()
+        install_defaults()
+        owner, other = (make_user(Role.CUSTOMER, email=email)
+                        for email in ("owner@example.com", "other@example.com"))
+        content = PNG_BYTES + os.urandom(300_000)  # larger than any buffer on the way
+        ticket = make_ticket(owner, files=[FileStorage(stream=io.BytesIO(content),
+                                                       filename="damage photo.png")])
+        download = {"id": ticket.attachments[0].id, "content": content}
         db.engine.dispose()
 
     tls = tmp_path / "tls"
@@ -154,7 +176,7 @@ def site(tmp_path_factory):
                                      stderr=subprocess.STDOUT)
             started.append(nginx)
             wait_for_port(https_port, nginx, prefix / "stderr.log")
-            yield Site(https_port, http_port, app_log)
+            yield Site(https_port, http_port, app_log, download)
         finally:
             for process in reversed(started):
                 process.terminate()
@@ -220,3 +242,30 @@ def test_static_files_are_served_by_nginx(site):
 def test_the_protected_files_location_is_internal(site):
     response = site.request("GET", "/_protected_files/ab/" + "ab" * 16)
     assert response.status == 404
+
+
+def test_downloads_pass_the_permission_check_then_nginx_sends_the_file(site):
+    path = f"/files/{site.download['id']}"
+    response = site.request("GET", path, headers={"Cookie": site.sign_in("owner@example.com")})
+    assert response.status == 200
+    assert response.body == site.download["content"]
+    assert response.getheader("Content-Type") == "image/png"
+    assert response.getheader("Content-Disposition") == 'attachment; filename="damage photo.png"'
+    assert response.getheader("X-Content-Type-Options") == "nosniff"
+    assert response.getheader("X-Accel-Redirect") is None  # nginx keeps that to itself
+    (line,) = [line for line in site.app_lines() if line["path"] == path]
+    assert line["status"] == 200 and line["bytes"] == 0  # gunicorn sent no file bytes
+
+
+def test_nginx_answers_a_range_of_a_handed_over_file(site):
+    response = site.request("GET", f"/files/{site.download['id']}", headers={
+        "Cookie": site.sign_in("owner@example.com"), "Range": "bytes=0-7"})
+    assert response.status == 206
+    assert response.body == site.download["content"][:8]
+
+
+def test_someone_else_gets_a_404_and_no_file(site):
+    response = site.request("GET", f"/files/{site.download['id']}",
+                            headers={"Cookie": site.sign_in("other@example.com")})
+    assert response.status == 404
+    assert site.download["content"][:64] not in response.body

@@ -3,6 +3,7 @@
 A write that stores files runs inside a unit of work: if anything fails before the
 commit, the rows roll back and every file written for them is deleted again.
 """
+import logging
 from collections.abc import Sequence
 from typing import BinaryIO, Protocol
 
@@ -14,10 +15,12 @@ from ...extensions import db
 from ...models import Attachment, Message, Ticket, User
 from ..errors import InvalidInput
 from ..unit_of_work import after_commit, on_rollback
-from .storage import LocalStorage, StorageLimitExceeded
+from .storage import Storage, StorageLimitExceeded, storage_from_config
 from .uploads import UploadRejected, inspect_upload
 
 HEAD_BYTES = 8192
+
+log = logging.getLogger(__name__)
 
 
 class Upload(Protocol):
@@ -26,8 +29,13 @@ class Upload(Protocol):
     stream: BinaryIO
 
 
-def storage() -> LocalStorage:
-    return LocalStorage(current_app.config["UPLOAD_FOLDER"])
+def storage() -> Storage:
+    """The configured backend (STORAGE_BACKEND), made once per app on first use: one S3
+    client per process, created after a server's fork, shared by its threads."""
+    extensions = current_app.extensions
+    if "helpdesk_storage" not in extensions:
+        extensions["helpdesk_storage"] = storage_from_config(current_app.config)
+    return extensions["helpdesk_storage"]
 
 
 def real_uploads(files: Sequence[Upload] | None) -> list[Upload]:
@@ -70,7 +78,7 @@ def store_uploads(files: Sequence[Upload], *, ticket: Ticket, uploader: User,
             stored = store.save(upload.stream, max_bytes=current_app.config["MAX_FILE_BYTES"])
         except StorageLimitExceeded as error:
             raise InvalidInput(str(error), field="attachments") from error
-        on_rollback(lambda key=stored.key: store.delete(key))
+        on_rollback(lambda key=stored.key: _remove(store, key))
         attachment = Attachment(
             ticket=ticket, message=message, uploader_id=uploader.id,
             original_name=checked.display_name, stored_name=stored.key,
@@ -96,9 +104,20 @@ def visible_attachment(viewer: User, attachment_id: int) -> Attachment | None:
 
 def delete_files_after_commit(keys: Sequence[str]) -> None:
     """Remove these files once the deletion of their rows has committed: a failed
-    delete leaves every file in place."""
+    delete leaves every file in place. The rows are gone by then, so a file that cannot
+    be removed (object store unreachable) is logged and skipped, not reported as a
+    failure of the deletion that did happen."""
     def delete() -> None:
         store = storage()
         for key in keys:
-            store.delete(key)
+            _remove(store, key)
     after_commit(delete)
+
+
+def _remove(store: Storage, key: str) -> None:
+    """Best effort: a file that cannot be removed is logged, and the next one is tried.
+    (On rollback, the error that caused it is the one worth raising.)"""
+    try:
+        store.delete(key)
+    except Exception:
+        log.exception("Could not remove stored file %s; it is orphaned", key)
