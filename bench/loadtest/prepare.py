@@ -1,5 +1,6 @@
 """Accounts for the load test: customers, approved agents and admins with one known
-password, written to a JSON file for the locust users (locustfile.py).
+password, written to a JSON file for the locust users (locustfile.py); and a webhook for
+every event to the runner's receiver.
 
     python bench/loadtest/prepare.py USERS.json --customers 60 --agents 6 --admins 1
 
@@ -11,10 +12,11 @@ from datetime import date
 
 from helpdesk import create_app
 from helpdesk.extensions import db
-from helpdesk.models import AgentStatus, Role, User
+from helpdesk.models import WEBHOOK_EVENTS, AgentStatus, Role, User
 from helpdesk.services.catalog.defaults import install_defaults
 from helpdesk.services.people import accounts
 from helpdesk.services.unit_of_work import unit_of_work
+from helpdesk.services.webhooks import hooks
 
 PASSWORD = "load-test-password"  # noqa: S105 (a throw-away test database)
 
@@ -25,6 +27,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=60)
     parser.add_argument("--agents", type=int, default=6)
     parser.add_argument("--admins", type=int, default=1)
+    parser.add_argument("--webhook-url", help="a receiver for every webhook event")
     args = parser.parse_args()
     app = create_app()
     with app.app_context():
@@ -42,6 +45,10 @@ def main() -> None:
                         password_hash=password_hash,
                         agent_status=AgentStatus.APPROVED if role == Role.AGENT else None))
                     made[group].append(email)
+        if args.webhook_url:
+            admin = db.session.scalar(db.select(User).where(User.email == made["admins"][0]))
+            hooks.create_webhook(admin, url=args.webhook_url, events=WEBHOOK_EVENTS,
+                                 include_internal=True, description="load test receiver")
     with open(args.out, "w") as out:
         json.dump({**made, "password": PASSWORD, "today": date.today().isoformat()}, out,
                   indent=2)

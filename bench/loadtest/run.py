@@ -33,6 +33,7 @@ import threading
 import time
 import urllib.request
 from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import boto3
@@ -121,6 +122,33 @@ def run(command: list[str], env: dict, what: str) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"{what} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
+
+
+class WebhookReceiver:
+    """An HTTP server in this process that answers 200 and records each delivery id."""
+
+    def __init__(self):
+        self.deliveries: list[str] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.deliveries.append(self.headers["X-Helpdesk-Delivery"])
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class LoadSampler(threading.Thread):
@@ -232,6 +260,7 @@ def main() -> int:  # noqa: PLR0915 (one straight story, top to bottom)
                "HELPDESK_BASE_URL": base,
                "HELPDESK_METRICS_TOKEN": token,
                "HELPDESK_WORKER_EXPECTED": "true",
+               "HELPDESK_WEBHOOKS_ALLOW_PRIVATE_TARGETS": "true",  # the receiver is local
                "HELPDESK_SLOW_SQL_MS": "500",
                "HELPDESK_BIND": f"127.0.0.1:{web_port}",
                "HELPDESK_WEB_WORKERS": str(args.web_workers),
@@ -257,8 +286,10 @@ def main() -> int:  # noqa: PLR0915 (one straight story, top to bottom)
         run([*flask, "db", "upgrade"], env, "db upgrade")
         run([*flask, "seed-demo", "--tickets", str(args.seed_tickets)], env, "seed-demo")
         users_file = out / "users.json"
+        webhooks = WebhookReceiver()
         run([str(BIN / "python"), str(HERE / "prepare.py"), str(users_file), "--customers",
-             str(args.customers), "--agents", str(args.agents)], env, "prepare")
+             str(args.customers), "--agents", str(args.agents), "--webhook-url",
+             webhooks.url], env, "prepare")
 
         print(f"3. {args.background_workers} workers; backlog from seeding drains")
         for n in range(1, args.background_workers + 1):
@@ -311,8 +342,11 @@ def main() -> int:  # noqa: PLR0915 (one straight story, top to bottom)
         delta = {t: after["counts"].get(t, 0) - before["counts"].get(t, 0)
                  for t in after["counts"]}
         received = mail_log.read_text().splitlines() if mail_log.exists() else []
-        sent_delta = sum(after["queues"][q].get("sent", 0) - before["queues"].get(q, {})
-                         .get("sent", 0) for q in after["queues"])
+        def sent(queue: str, when: dict) -> int:
+            return when["queues"].get(queue, {}).get("sent", 0)
+
+        mail_queues = [q for q in after["queues"] if q != "webhook_deliveries"]
+        sent_delta = sum(sent(q, after) - sent(q, before) for q in mail_queues)
         checks = [
             ("locust failures", int(total["Failure Count"]), 0),
             ("tickets created (database vs. locust)", delta.get("tickets"), tally["tickets"]),
@@ -324,8 +358,10 @@ def main() -> int:  # noqa: PLR0915 (one straight story, top to bottom)
                                             for q in after["queues"].values()), 0),
             ("deliveries failed", sum(q.get("failed", 0) for q in after["queues"].values()),
              0),
-            ("mail received by the SMTP sink vs. deliveries sent",
+            ("mail received by the SMTP sink vs. mail sent",
              len(received) - mail_before, sent_delta),
+            ("webhook calls received (distinct) vs. webhook deliveries sent",
+             len(set(webhooks.deliveries)), sent("webhook_deliveries", after)),
         ]
         web_log = (out / "web.log").read_text().splitlines()
         requests = [json.loads(line) for line in web_log if line.startswith("{")
