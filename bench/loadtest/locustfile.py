@@ -5,8 +5,8 @@ download files; agents work the queue, search, take tickets, reply, add notes an
 status; admins look at the dashboard and export CSV. Every form is fetched first and
 posted with its csrf_token, as a browser does.
 
-The mix is free of races by design, so any refusal is a real error: each agent takes only
-tickets whose number falls in its own share (number mod agents), and agents move their
+The mix is free of races by design, so any refusal is a real error: each agent user takes
+only tickets whose number falls in its own share (number mod SHARES), and agents move their
 tickets only between open, in progress and on hold — moves a customer's reply (on hold ->
 open) can never invalidate. Each user counts what it created; run.py compares the counts
 with the database afterwards.
@@ -25,6 +25,9 @@ from locust import HttpUser, between, events, task
 USERS = json.loads(open(os.environ["LOADTEST_USERS"]).read())  # noqa: SIM115
 PASSWORD = USERS["password"]
 TALLY_FILE = os.environ["LOADTEST_TALLY"]
+# Tickets are split into this many shares, one per agent user (run.py: the user count, an
+# upper bound on the agent users); a share nobody holds is simply never taken.
+SHARES = int(os.environ.get("LOADTEST_SHARES", "50"))
 
 CSRF = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
 VALUE = re.compile(r'value="([^"]+)"')
@@ -167,13 +170,15 @@ class Agent(SignedIn):
 
     def on_start(self):
         super().on_start()
-        # This agent's share of the tickets (see the module docstring).
-        self.share = next(Agent._slots) % len(USERS["agents"])
+        # This locust user's own share of the tickets (see the module docstring): unique
+        # per user, even when two users sign in with the same agent account.
+        self.share = next(Agent._slots)
+        assert self.share < SHARES, "more agent users than shares"
         self.mine: list[str] = []
 
     def my_share(self, number: str) -> bool:
         digits = NUMBER_DIGITS.search(number)
-        return bool(digits) and int(digits.group(1)) % len(USERS["agents"]) == self.share
+        return bool(digits) and int(digits.group(1)) % SHARES == self.share
 
     @task(4)
     def queue(self):

@@ -317,7 +317,8 @@ def main() -> int:  # noqa: PLR0915 (one straight story, top to bottom)
              "--stop-timeout", "20", "--host", base, "--csv", str(out / "locust"),
              "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0"],
             cwd=ROOT, env={**env, "LOADTEST_USERS": str(users_file),
-                           "LOADTEST_TALLY": str(tally_file)},
+                           "LOADTEST_TALLY": str(tally_file),
+                           "LOADTEST_SHARES": str(max(args.users, 2))},
             capture_output=True, text=True, timeout=args.duration + 300)
         elapsed = time.monotonic() - started
         sampler.stopping.set()
