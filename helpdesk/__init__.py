@@ -49,6 +49,20 @@ def load_config(app: Flask, config: dict | None) -> None:
     app.config["SESSION_COOKIE_SECURE"] = is_production
     app.config["REMEMBER_COOKIE_SECURE"] = is_production
     app.config["SECRET_KEY"] = _secret_key(app, instance, is_production)
+    app.config["BASE_URL"] = _base_url(app, is_production)
+
+
+def _base_url(app: Flask, is_production: bool) -> str:
+    """Links in mail come from here, never from a request's Host header (which the
+    sender of the request chooses)."""
+    url = (app.config.get("BASE_URL") or "").rstrip("/")
+    if url:
+        return url
+    if is_production and app.config.get("MAIL_HOST"):
+        raise ConfigurationError(
+            "HELPDESK_BASE_URL is not set. Mail carries links to the site; set it to the "
+            "public address, e.g. HELPDESK_BASE_URL=https://help.example.com.")
+    return "http://127.0.0.1:5000"
 
 
 def _loads(value: str):
@@ -81,9 +95,9 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     from . import permissions  # noqa: F401  (registers the user loader)
-    from .services import notifications
+    from .services import mail
     from .services.queue import search
-    notifications.init_app(app)
+    mail.init_app(app)
     search.register_schema_hooks()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():

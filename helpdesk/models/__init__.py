@@ -10,6 +10,7 @@ from .base import (
                    Status,
                    utcnow,
 )
+from .mail import InboundMail, OutboxMail, TicketMailId
 from .messages import Attachment, Message
 from .reference import CannedReply, FaqEntry, Setting, SlaTarget
 from .tickets import Category, Ticket, TicketCounter, TicketTag
@@ -17,7 +18,8 @@ from .users import Team, User, team_members
 
 __all__ = [
     "AgentStatus", "Attachment", "AuditEvent", "CannedReply", "Category", "DONE_STATUSES",
-    "FaqEntry", "Feedback", "Message", "Notification", "OPEN_STATUSES", "Priority", "Role",
-    "STATUS_LABELS", "Setting", "SlaTarget", "Status", "Team", "Ticket", "TicketCounter",
-    "TicketTag", "User", "team_members", "utcnow",
+    "FaqEntry", "Feedback", "InboundMail", "Message", "Notification", "OPEN_STATUSES",
+    "OutboxMail", "Priority", "Role", "STATUS_LABELS", "Setting", "SlaTarget", "Status",
+    "Team", "Ticket", "TicketCounter", "TicketMailId", "TicketTag", "User", "team_members",
+    "utcnow",
 ]

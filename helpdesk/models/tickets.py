@@ -18,6 +18,9 @@ class Category(db.Model):
     default_team_id: Mapped[int | None] = mapped_column(
         ForeignKey("teams.id", ondelete="SET NULL"))
 
+    # Mail to this address (e.g. billing@example.com) opens tickets in this category.
+    mail_address: Mapped[str | None] = mapped_column(String(254), unique=True)
+
     default_team = relationship("Team")
 
     def __repr__(self) -> str:
@@ -41,6 +44,8 @@ class Ticket(db.Model):
     team_id: Mapped[int | None] = mapped_column(
         ForeignKey("teams.id", ondelete="SET NULL"), index=True)
     order_reference: Mapped[str | None] = mapped_column(String(100))
+    # Where the ticket came from: "web" (portal or queue) or "mail".
+    channel: Mapped[str] = mapped_column(String(8), default="web")
     # A follow-up ticket opened from a closed one points back at it.
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("tickets.id", ondelete="SET NULL"), index=True)  # SET NULL on delete

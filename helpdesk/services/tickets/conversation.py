@@ -66,14 +66,14 @@ def post_reply(ticket: Ticket, author: User, body: str, *, internal: bool = Fals
             audit.record(ticket, author, "attachment_added", new=len(files),
                          internal=message.is_internal)
         if author.is_customer:
-            _after_customer_reply(ticket, author, new_status, bool(files))
+            _after_customer_reply(ticket, author, new_status, message, bool(files))
         elif not message.is_internal:
             ticket.last_agent_reply_at = now
             if ticket.first_response_at is None:
                 ticket.first_response_at = now
             notifications.notify([ticket.requester], ticket, "agent_replied",
                                  f"New reply on {ticket.number}: {ticket.subject}",
-                                 actor=author)
+                                 actor=author, message=message)
         if files and not author.is_customer:  # a colleague's file on the assignee's ticket
             notifications.notify([ticket.assignee], ticket, "attachment_added",
                                  f"{author.name} attached files to {ticket.number}",
@@ -89,7 +89,8 @@ def _customer_reply_status(ticket: Ticket, customer: User) -> Status | None:
     return next_status(ticket.status, Way.CUSTOMER_REPLY)
 
 
-def _after_customer_reply(ticket: Ticket, customer: User, new_status, has_files) -> None:
+def _after_customer_reply(ticket: Ticket, customer: User, new_status, message: Message,
+                          has_files: bool) -> None:
     if new_status is not None:
         action = "reopened" if ticket.status == Status.RESOLVED else "status_changed"
         apply_transition(ticket, customer, new_status, action=action)
@@ -97,4 +98,4 @@ def _after_customer_reply(ticket: Ticket, customer: User, new_status, has_files)
     if has_files:
         text += " and attached files"
     notifications.notify([ticket.assignee] if ticket.assignee else active_admins(), ticket,
-                         "customer_replied", text, actor=customer)
+                         "customer_replied", text, actor=customer, message=message)
