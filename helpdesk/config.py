@@ -50,10 +50,6 @@ MAIL_TIMEOUT = 10  # seconds the worker waits for the SMTP server
 # The address customers write to; replies come back to support+<token>@its domain.
 # Default: MAIL_FROM's address.
 SUPPORT_ADDRESS = None
-# The site's public URL: every link in a mail is built from it, never from the Host
-# header of the request that caused the mail. Development default: 127.0.0.1:5000;
-# production with MAIL_HOST set refuses to start without it.
-BASE_URL = None
 # Incoming mail: `flask mail fetch` polls this mailbox (imaps://user:pass@host:993/INBOX)
 # and moves handled mail to IMAP_DONE_FOLDER, unreadable mail to IMAP_FAILED_FOLDER.
 IMAP_URL = None
@@ -73,6 +69,21 @@ REQUIRE_EMAIL_VERIFICATION = True
 
 # Resolved tickets are closed automatically after this many days (`flask autoclose`).
 AUTOCLOSE_DAYS = 7
+
+# Hosts this site answers for (Flask's TRUSTED_HOSTS): a request for another Host is a
+# 400, so nothing can be built from a forged Host header. In production it defaults to
+# the host of BASE_URL.
+TRUSTED_HOSTS = None
+
+# The site's public address: every link in a mail is built from it, never from the Host
+# header of the request that caused the mail. Development default: http://127.0.0.1:5000;
+# production with MAIL_HOST set refuses to start without it.
+BASE_URL = None
+
+# Reverse proxies in front of the app (nginx, a load balancer): how many hops of
+# X-Forwarded-For / -Proto / -Host to trust (werkzeug's ProxyFix). 0: none, so a client
+# cannot fake its address for the per-address sign-in limits.
+TRUSTED_PROXIES = 0
 
 # Werkzeug's default; tests use a cheap method so a thousand sign-ins stay fast.
 PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a secret)
