@@ -53,8 +53,8 @@ SUPPORT_ADDRESS = None
 # Incoming mail: `flask mail fetch` polls this mailbox (imaps://user:pass@host:993/INBOX)
 # and moves handled mail to IMAP_DONE_FOLDER, unreadable mail to IMAP_FAILED_FOLDER.
 IMAP_URL = None
-IMAP_DONE_FOLDER = "Helpdesk-Done"
-IMAP_FAILED_FOLDER = "Helpdesk-Unreadable"
+IMAP_DONE_FOLDER = "Processed"
+IMAP_FAILED_FOLDER = "Unreadable"
 IMAP_CA_FILE = None  # a CA bundle for a server with its own certificate authority
 IMAP_TIMEOUT = 30
 MAIL_MAX_MESSAGE_BYTES = 25 * 1024 * 1024  # larger mail is refused with a reply

@@ -93,6 +93,7 @@ class SmtpSession:
 
     def _transaction(self, row: OutboxMail) -> None:
         smtp = self.smtp
+        smtp.ehlo_or_helo_if_needed()
         sender = str(parse_address(current_app.config["MAIL_FROM"]).addr_spec)
         code, text = smtp.mail(sender)
         if code != 250:
@@ -100,7 +101,9 @@ class SmtpSession:
         code, text = smtp.rcpt(row.to_address)
         if code not in (250, 251):
             raise smtplib.SMTPResponseException(code, text)
-        code, text = smtp.data(row.raw.encode("utf-8"))  # raises SMTPDataError unless 250
+        code, text = smtp.data(row.raw.encode("utf-8"))  # raises unless DATA gets a 354
+        if code != 250:
+            raise smtplib.SMTPDataError(code, text)
         row.server_reply = _reply_text(code, text)
 
     def _reset(self) -> None:
