@@ -127,7 +127,8 @@ def queue_mail(*, kind: str, to: User | str, template: str, subject: str,
     if auto:
         msg["Auto-Submitted"] = auto
         msg["X-Auto-Response-Suppress"] = "All"  # no out-of-office answers to our mail
-    text, html = render(template, user=user, ticket=ticket, message=message,
+    text, html = render(template, user=user, name=recipient.display_name, ticket=ticket,
+                        message=message,
                         link=ticket_link(user, ticket) if ticket is not None else None,
                         **context)
     msg.set_content(text, cte="quoted-printable")

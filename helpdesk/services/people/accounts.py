@@ -1,4 +1,5 @@
 """Accounts: sign-up, agent applications, sign-in, passwords."""
+import secrets
 from contextlib import contextmanager
 
 from flask import current_app
@@ -12,6 +13,7 @@ from ...models.users import new_session_nonce
 from .. import audit, notifications
 from ..errors import InvalidInput
 from ..unit_of_work import unit_of_work
+from . import mail_links
 from .directory import active_admins
 
 DUPLICATE_EMAIL = "An account with this e-mail address already exists. Sign in instead."
@@ -50,9 +52,36 @@ def _unique_email():
 
 
 def register_customer(*, name: str, email: str, password: str) -> User:
+    """A customer's own sign-up: the address is unproven until the mailed link is opened
+    (mail_links.needs_verification says when that matters)."""
     with _unique_email():
-        user = _new_user(name=name, email=email, password=password, role=Role.CUSTOMER)
+        user = _new_user(name=name, email=email, password=password, role=Role.CUSTOMER,
+                         email_verified_at=None)
+        db.session.flush()
+        mail_links.send_verification(user)
     return user
+
+
+def new_customer_from_mail(*, email: str, name: str | None) -> User:
+    """A customer account for someone who wrote to support (inside the caller's unit of
+    work): unverified, with a password nobody knows ("Forgot password?" sets one), and a
+    member of the organization their address's domain belongs to, where there is one."""
+    display = " ".join((name or "").split())[:120] or email.partition("@")[0][:120]
+    user = _new_user(name=display, email=email, password=secrets.token_urlsafe(32),
+                     role=Role.CUSTOMER, email_verified_at=None)
+    db.session.flush()
+    join_organization_by_domain(user)
+    return user
+
+
+def join_organization_by_domain(user: User) -> None:
+    """Hook for organizations (branch `orgs`: services/people/organizations.py): at merge
+    this becomes a plain `organizations.join_by_domain(user)` call."""
+    try:
+        from . import organizations  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    organizations.join_by_domain(user)
 
 
 def apply_as_agent(*, name: str, email: str, password: str, contact_number: str) -> User:
