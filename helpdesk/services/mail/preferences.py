@@ -18,7 +18,8 @@ class MailEvent:
 
 MAIL_EVENTS = (
     MailEvent("replies", "New replies on my tickets",
-              frozenset({"agent_replied", "customer_replied", "attachment_added"}), True, True),
+              frozenset({"agent_replied", "customer_replied", "attachment_added", "mail_note"}),
+              True, True),
     MailEvent("status", "Status changes (resolved, closed, reopened …)",
               frozenset({"status_changed", "closed"}), True, True),
     MailEvent("new_tickets", "New tickets for my team",

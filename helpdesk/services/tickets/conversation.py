@@ -99,3 +99,26 @@ def _after_customer_reply(ticket: Ticket, customer: User, new_status, message: M
         text += " and attached files"
     notifications.notify([ticket.assignee] if ticket.assignee else active_admins(), ticket,
                          "customer_replied", text, actor=customer, message=message)
+
+
+def post_mail_note(ticket: Ticket, author: User, body: str, *,
+                   files: Sequence[Upload] = ()) -> Message:
+    """Mail that may not speak on the ticket (a stranger's reply, an agent's reply that
+    could not go out publicly) is kept as an internal note for an agent to judge. The
+    author is whoever sent it, customer or not; `body` starts with the reason."""
+    files = real_uploads(files)
+    check_uploads(files)
+    with unit_of_work():
+        now = utcnow()
+        message = Message(ticket=ticket, author=author, body=body.strip() or "(no text)",
+                          is_internal=True, created_at=now)
+        db.session.add(message)
+        db.session.flush()
+        store_uploads(files, ticket=ticket, uploader=author, message=message)
+        ticket.last_activity_at = now
+        audit.record(ticket, author, "internal_note", note="by e-mail", internal=True)
+        notifications.notify([ticket.assignee] if ticket.assignee else active_admins(),
+                             ticket, "mail_note",
+                             f"Mail from {author.email} on {ticket.number} kept as a note",
+                             actor=author)
+    return message
