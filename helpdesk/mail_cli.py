@@ -6,6 +6,7 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -19,9 +20,7 @@ EX_CONFIG = 78
 UNREACHABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
-@click.group("mail")
-def mail_group() -> None:
-    """Mail in: ingest one message, or fetch a mailbox."""
+mail_group = AppGroup("mail", help="Mail in: ingest one message, or fetch a mailbox.")
 
 
 @mail_group.command("ingest")

@@ -47,6 +47,7 @@ def connect(url: str) -> tuple[imaplib.IMAP4, str]:
     cfg = current_app.config
     context = ssl.create_default_context(cafile=cfg.get("IMAP_CA_FILE") or None)
     timeout = cfg["IMAP_TIMEOUT"]
+    client = None
     try:
         if parts.scheme == "imaps":
             client = imaplib.IMAP4_SSL(parts.hostname, parts.port or 993, ssl_context=context,
@@ -56,6 +57,8 @@ def connect(url: str) -> tuple[imaplib.IMAP4, str]:
             client.starttls(ssl_context=context)
         client.login(unquote(parts.username or ""), unquote(parts.password or ""))
     except (OSError, imaplib.IMAP4.error) as error:
+        if client is not None:
+            client.shutdown()
         raise MailboxError(f"cannot open the mailbox at {parts.hostname}: {error}") from error
     return client, unquote(parts.path.lstrip("/")) or "INBOX"
 

@@ -32,12 +32,16 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def _new_user(*, name: str, email: str, password: str, role: Role, **extra) -> User:
+def _new_user(*, name: str, email: str, password: str, role: Role, verified: bool = True,
+              **extra) -> User:
     if find_by_email(email) is not None:
         raise InvalidInput(DUPLICATE_EMAIL, field="email")
     user = User(name=name.strip(), email=normalize_email(email),
                 password_hash=hash_password(password), role=role, **extra)
     db.session.add(user)
+    if not verified:  # None would let the column default fire: unset after the INSERT
+        db.session.flush()
+        user.email_verified_at = None
     return user
 
 
@@ -56,8 +60,7 @@ def register_customer(*, name: str, email: str, password: str) -> User:
     (mail_links.needs_verification says when that matters)."""
     with _unique_email():
         user = _new_user(name=name, email=email, password=password, role=Role.CUSTOMER,
-                         email_verified_at=None)
-        db.session.flush()
+                         verified=False)
         mail_links.send_verification(user)
     return user
 
@@ -68,8 +71,7 @@ def new_customer_from_mail(*, email: str, name: str | None) -> User:
     member of the organization their address's domain belongs to, where there is one."""
     display = " ".join((name or "").split())[:120] or email.partition("@")[0][:120]
     user = _new_user(name=display, email=email, password=secrets.token_urlsafe(32),
-                     role=Role.CUSTOMER, email_verified_at=None)
-    db.session.flush()
+                     role=Role.CUSTOMER, verified=False)
     join_organization_by_domain(user)
     return user
 
