@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import login, make_ticket, make_user
-from mailtools import BASE_URL, SUPPORT, send_mail, smtp  # noqa: F401 (fixture)
+from mailtools import BASE_URL, send_mail
 from sqlalchemy import func, select
 
 from helpdesk.extensions import db

@@ -1,7 +1,7 @@
 """`flask mail ingest` (file or standard input, exit codes for an MTA) and `flask mail
 fetch` against a real IMAP server (Dovecot, tests/mailservers.py)."""
 from conftest import make_ticket
-from mailtools import SUPPORT, mail, send_mail, smtp  # noqa: F401 (fixture)
+from mailtools import mail, send_mail
 from sqlalchemy import select
 
 from helpdesk import create_app

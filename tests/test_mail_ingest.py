@@ -2,7 +2,7 @@
 noise, files, and what the requester, agents and strangers may do by mail."""
 import pytest
 from conftest import PDF_BYTES, PNG_BYTES, login, make_ticket, make_user
-from mailtools import SUPPORT, mail, send_mail, smtp  # noqa: F401 (fixture)
+from mailtools import SUPPORT, mail, send_mail
 from sqlalchemy import select
 
 from helpdesk.extensions import db
@@ -83,13 +83,13 @@ def test_html_only_mail_becomes_safe_text(smtp, app):
 
 
 def test_charsets_and_encoded_headers_are_decoded(smtp, app):
-    raw = ("From: =?utf-8?q?J=C3=BCrgen_M=C3=BCller?= <jm@example.de>\r\n"
-           "To: support@help.example.com\r\n"
-           "Subject: =?iso-8859-1?q?K=FChlschrank_defekt?=\r\n"
-           "Message-ID: <charset-1@example.de>\r\n"
-           "Content-Type: text/plain; charset=iso-8859-1\r\n"
-           "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-           "Der K=FChlschrank ist kaputt.\r\n").encode()
+    raw = (b"From: =?utf-8?q?J=C3=BCrgen_M=C3=BCller?= <jm@example.de>\r\n"
+           b"To: support@help.example.com\r\n"
+           b"Subject: =?iso-8859-1?q?K=FChlschrank_defekt?=\r\n"
+           b"Message-ID: <charset-1@example.de>\r\n"
+           b"Content-Type: text/plain; charset=iso-8859-1\r\n"
+           b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+           b"Der K=FChlschrank ist kaputt.\r\n")
     ingest_message(raw)
     [ticket] = tickets()
     assert ticket.subject == "Kühlschrank defekt"

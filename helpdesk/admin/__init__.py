@@ -23,4 +23,4 @@ def require_fresh_admin():
         return login_manager.needs_refresh()
     return refused
 
-from . import people_views, reference_views, settings_views, views  # noqa: E402,F401
+from . import mail_views, people_views, reference_views, settings_views, views  # noqa: E402,F401

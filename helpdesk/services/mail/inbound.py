@@ -3,6 +3,7 @@ downloads, staff only) and the console's log of incoming mail."""
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ... import permissions
 from ...extensions import db
@@ -36,7 +37,8 @@ def original_file(viewer: User, mail_id: int) -> tuple[InboundMail, Path] | None
 
 def inbound_log(outcome: str | None = None):
     """A SELECT of received mail for the console, newest first."""
-    query = select(InboundMail).order_by(InboundMail.received_at.desc(), InboundMail.id.desc())
+    query = (select(InboundMail).options(selectinload(InboundMail.ticket))
+             .order_by(InboundMail.received_at.desc(), InboundMail.id.desc()))
     if outcome:
         query = query.where(InboundMail.outcome == outcome)
     return query

@@ -1,0 +1,38 @@
+"""The console's mail pages: the delivery log (queued, sent, failed with the server's
+answer; Retry) and the log of mail received."""
+from flask import render_template, request
+from flask_login import current_user
+
+from ..extensions import db
+from ..services.mail import inbound
+from ..services.mail import log as mail_log
+from . import bp
+from .forms import EmptyForm
+from .handling import admin_url, one_button
+
+PAGE_SIZE = 50
+OUTCOMES = ["created", "added", "note", "refused", "ignored"]
+
+
+@bp.get("/mail")
+def mail_log_page():
+    state = request.args.get("state") if request.args.get("state") in mail_log.STATES else None
+    page = db.paginate(mail_log.delivery_log(state), per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/mail.html", page=page, state=state,
+                           states=mail_log.STATES, form=EmptyForm())
+
+
+@bp.post("/mail/<int:mail_id>/retry")
+def retry_mail(mail_id: int):
+    keep = {k: v for k, v in request.args.items() if k in ("state", "page") and v}
+    return one_button(lambda: mail_log.retry_delivery(current_user, mail_id),
+                      done="The mail is queued again: the worker sends it on its next round.",
+                      back=admin_url("mail_log_page", **keep))
+
+
+@bp.get("/mail/incoming")
+def incoming_mail():
+    outcome = request.args.get("outcome") if request.args.get("outcome") in OUTCOMES else None
+    page = db.paginate(inbound.inbound_log(outcome), per_page=PAGE_SIZE, error_out=False)
+    return render_template("admin/mail_incoming.html", page=page, outcome=outcome,
+                           outcomes=OUTCOMES)
