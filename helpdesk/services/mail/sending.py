@@ -18,12 +18,21 @@ from .tokens import parse_address
 REPLY_TEXT_MAX = 500
 
 
+BATCH = 100
+
+
 def send_due_mail() -> int:
-    """The worker task: send what is due; returns how many mails were attempted."""
+    """The worker task: send everything that is due (a failed mail waits for its next
+    attempt); returns how many mails were attempted."""
     if not mail_enabled():
         return 0
+    total = 0
     with SmtpSession() as session:
-        return deliver_due(OutboxMail, session.send)
+        while True:
+            attempted = deliver_due(OutboxMail, session.send, limit=BATCH)
+            total += attempted
+            if attempted < BATCH:
+                return total
 
 
 def _reply_text(code: int, text: bytes | str) -> str:
