@@ -32,6 +32,8 @@ class OutboxMail(Deliverable, db.Model):
     __table_args__ = (
         Index("ix_outbox_mail_state_next_attempt", "state", "next_attempt_at"),
         Index("ix_outbox_mail_created_at", "created_at"),
+        # How many automatic answers an address got lately (the ingest's loop guard).
+        Index("ix_outbox_mail_to_created", "to_address", "created_at"),
     )
 
 

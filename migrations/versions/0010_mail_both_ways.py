@@ -66,6 +66,7 @@ def upgrade():
     with op.batch_alter_table('outbox_mail', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_mail_created_at', ['created_at'], unique=False)
         batch_op.create_index('ix_outbox_mail_state_next_attempt', ['state', 'next_attempt_at'], unique=False)
+        batch_op.create_index('ix_outbox_mail_to_created', ['to_address', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_mail_ticket_id'), ['ticket_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_mail_user_id'), ['user_id'], unique=False)
 
@@ -121,6 +122,7 @@ def downgrade():
     with op.batch_alter_table('outbox_mail', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_mail_user_id'))
         batch_op.drop_index(batch_op.f('ix_outbox_mail_ticket_id'))
+        batch_op.drop_index('ix_outbox_mail_to_created')
         batch_op.drop_index('ix_outbox_mail_state_next_attempt')
         batch_op.drop_index('ix_outbox_mail_created_at')
 

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
+from ...extensions import db
 from .ingest import ingest_message
 from .parsing import UnreadableMail
 
@@ -88,6 +89,7 @@ def fetch_mailbox(url: str | None = None) -> FetchReport:
             report.handled += 1
             report.lines.append(result.summary)
             _move(client, uid, done)
+            db.session.close()  # one message's objects need not outlive it
         client.expunge()
     finally:
         try:
