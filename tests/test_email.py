@@ -255,3 +255,16 @@ def test_an_address_that_bounces_gets_no_more_notification_mail(smtp, app, custo
     ticket = make_ticket(customer)
     assignment.assign_ticket(ticket, admin, admin)
     assert outbox(to_address=customer.email) == []
+
+
+def test_the_html_part_escapes_what_people_wrote(smtp, app, customer, admin):
+    ticket = make_ticket(customer, subject="<b>bold</b> subject")
+    assignment.assign_ticket(ticket, admin, admin)
+    conversation.post_reply(ticket, admin, "<script>alert(1)</script> & <img src=x>")
+    send_mail()
+    reply = smtp.messages_to(customer.email)[-1]
+    html = reply.message.get_body(preferencelist=("html",)).get_content()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;img src=x&gt;" in html
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;b&gt;bold&lt;/b&gt; subject" in html
+    assert "<script>alert(1)</script>" in reply.text  # the text part is plain text

@@ -56,6 +56,7 @@ def test_fetch_ingests_the_inbox_and_moves_what_it_handled(smtp, imap_server, ap
                                                            runner, customer):
     app.config.update(IMAP_URL=imap_server.url(), IMAP_CA_FILE=imap_server.cafile)
     ticket = make_ticket(customer, subject="Existing")
+    ticket_id = ticket.id  # each fetched message gets a fresh session: objects detach
     imap_server.deliver(mail(sender="imap-new@example.org", subject="By IMAP"))
     imap_server.deliver(mail(sender=customer.email, to=tokens.reply_address(ticket),
                              text="Reply over IMAP"))
@@ -66,7 +67,7 @@ def test_fetch_ingests_the_inbox_and_moves_what_it_handled(smtp, imap_server, ap
     counts = imap_server.counts()
     assert (counts["INBOX"], counts["Processed"], counts["Unreadable"]) == (0, 2, 1)
     assert db.session.scalar(select(Ticket).where(Ticket.subject == "By IMAP")) is not None
-    assert db.session.scalar(select(Message.body).where(Message.ticket_id == ticket.id)
+    assert db.session.scalar(select(Message.body).where(Message.ticket_id == ticket_id)
                              .order_by(Message.id.desc())) == "Reply over IMAP"
     send_mail()
     assert smtp.messages_to("imap-new@example.org")  # the acknowledgement went out

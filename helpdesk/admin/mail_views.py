@@ -22,10 +22,10 @@ def mail_log_page():
                            states=mail_log.STATES, form=EmptyForm())
 
 
-@bp.post("/mail/<int:mail_id>/retry")
-def retry_mail(mail_id: int):
+@bp.post("/mail/<int:delivery_id>/retry")
+def retry_mail(delivery_id: int):
     keep = {k: v for k, v in request.args.items() if k in ("state", "page") and v}
-    return one_button(lambda: mail_log.retry_delivery(current_user, mail_id),
+    return one_button(lambda: mail_log.retry_delivery(current_user, delivery_id),
                       done="The mail is queued again: the worker sends it on its next round.",
                       back=admin_url("mail_log_page", **keep))
 

@@ -85,8 +85,14 @@ def thread_ids(ticket: Ticket) -> list[str]:
 
 
 def remember_message_id(ticket: Ticket, message_id: str, direction: str) -> None:
-    db.session.add(TicketMailId(ticket_id=ticket.id, message_id=message_id[:255],
-                                direction=direction))
+    """Replies naming this id thread onto the ticket. An id already known (a copy of our
+    own mail sent back to us) keeps the ticket it has."""
+    message_id = message_id[:255]
+    known = db.session.scalar(select(TicketMailId.id).where(
+        TicketMailId.message_id == message_id))
+    if known is None:
+        db.session.add(TicketMailId(ticket_id=ticket.id, message_id=message_id,
+                                    direction=direction))
 
 
 def queue_mail(*, kind: str, to: User | str, template: str, subject: str,
@@ -137,8 +143,9 @@ def queue_mail(*, kind: str, to: User | str, template: str, subject: str,
                      ticket_id=ticket.id if ticket else None, subject=full_subject[:300],
                      message_id=message_id, raw=msg.as_string())
     db.session.add(row)
-    if ticket is not None:
-        remember_message_id(ticket, message_id, "out")
+    if ticket is not None:  # a fresh id: nothing to look up
+        db.session.add(TicketMailId(ticket_id=ticket.id, message_id=message_id,
+                                    direction="out"))
     return row
 
 

@@ -17,7 +17,7 @@ AUDIT_ACTIONS = (
     "escalated", "feedback", "deleted", "agent_applied", "agent_approved", "agent_rejected",
     "agent_suspended", "agent_reactivated", "promoted_to_admin", "customer_deactivated",
     "customer_reactivated", "teams_changed", "team_members_changed", "setting_changed",
-    "sla_updated",
+    "sla_updated", "mail_received", "mail_retried", "password_reset", "email_changed",
 )
 SYSTEM_ACTOR = "system"
 
