@@ -100,17 +100,16 @@ def test_a_deactivated_account_gets_no_reset_link(smtp, app, client):
     assert reset_mail(smtp, gone.email) == []
 
 
-def test_reset_requests_are_throttled(smtp, app_config, client, customer):
+@pytest.fixture
+def throttled(app_config):
+    """Sign-in and reset throttling on, with a low limit (list it before `app`)."""
     app_config.update(RATELIMIT_ENABLED=True, RESET_RATE_LIMIT="2 per minute")
-    from helpdesk import create_app
-    app = create_app(app_config)
-    with app.app_context():
-        throttled = app.test_client()
-        for _ in range(2):
-            assert throttled.post("/auth/reset", data={"email": customer.email}
-                                  ).status_code == 200
-        assert throttled.post("/auth/reset", data={"email": customer.email}
-                              ).status_code == 429
+
+
+def test_reset_requests_are_throttled(smtp, throttled, app, client, customer):
+    for _ in range(2):
+        assert client.post("/auth/reset", data={"email": customer.email}).status_code == 200
+    assert client.post("/auth/reset", data={"email": customer.email}).status_code == 429
 
 
 # --- sign-up verification ----------------------------------------------------------------
