@@ -60,6 +60,20 @@ def load_config(app: Flask, config: dict | None) -> None:
     if proxies > 0:  # the client's address, scheme and host as the proxies saw them
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
                                 x_host=proxies, x_port=proxies)
+    app.config["BASE_URL"] = _base_url(app, is_production)
+
+
+def _base_url(app: Flask, is_production: bool) -> str:
+    """Links in mail come from here, never from a request's Host header (which the
+    sender of the request chooses)."""
+    url = (app.config.get("BASE_URL") or "").rstrip("/")
+    if url:
+        return url
+    if is_production and app.config.get("MAIL_HOST"):
+        raise ConfigurationError(
+            "HELPDESK_BASE_URL is not set. Mail carries links to the site; set it to the "
+            "public address, e.g. HELPDESK_BASE_URL=https://help.example.com.")
+    return "http://127.0.0.1:5000"
 
 
 def _loads(value: str):
@@ -92,9 +106,9 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     from . import permissions  # noqa: F401  (registers the user loader)
-    from .services import notifications, webhooks
+    from .services import mail, webhooks
     from .services.queue import search
-    notifications.init_app(app)
+    mail.init_app(app)
     webhooks.init_app(app)
     search.register_schema_hooks()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

@@ -1,4 +1,5 @@
-"""Flask commands: create-admin, seed-demo, autoclose. All safe to run twice."""
+"""Flask commands: create-admin, seed-demo, autoclose (plus worker, mail). All safe to run
+twice."""
 import click
 from flask import Flask
 
@@ -61,8 +62,9 @@ def autoclose_command(days: int | None) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from .mail_cli import mail_group
     from .worker import worker_command
     for command in (create_admin_command, seed_demo_command, autoclose_command,
-                    worker_command):
+                    worker_command, mail_group):
         app.cli.add_command(command)
     app.shell_context_processor(lambda: {"db": db})

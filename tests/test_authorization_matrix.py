@@ -62,6 +62,16 @@ EXPECTED = {
     ("auth.pending", "GET"): SIGNED_IN,
     ("auth.change_password", "GET"): SIGNED_IN,
     ("auth.change_password", "POST"): SIGNED_IN,
+    ("auth.request_reset", "GET"): EVERYONE,
+    ("auth.request_reset", "POST"): EVERYONE,
+    ("auth.reset_password", "GET"): EVERYONE,
+    ("auth.reset_password", "POST"): EVERYONE,
+    ("auth.verify_email", "GET"): EVERYONE,
+    ("auth.confirm_email_change", "GET"): EVERYONE,
+    ("auth.resend_verification", "POST"): SIGNED_IN,
+    ("auth.account", "GET"): SIGNED_IN,
+    ("auth.save_mail_preferences", "POST"): SIGNED_IN,
+    ("auth.change_email", "POST"): SIGNED_IN,
     ("portal.home", "GET"): CUSTOMERS,
     ("portal.tickets", "GET"): CUSTOMERS,
     ("portal.new_ticket", "GET"): CUSTOMERS,
@@ -86,6 +96,7 @@ EXPECTED = {
     ("agent.assign", "POST"): row(LOGIN, 404, 404, 403, 403, 403, OK),
     ("agent.organizations_list", "GET"): STAFF,
     ("agent.organization", "GET"): STAFF,
+    ("agent.original_mail", "GET"): STAFF,  # the .eml of a mail received
 }
 ADMIN_ROUTES = (
     ("agent_teams", "GET"), ("agent_teams", "POST"), ("agents", "GET"),
@@ -107,6 +118,7 @@ ADMIN_ROUTES = (
     ("edit_webhook", "GET"), ("edit_webhook", "POST"), ("rotate_webhook_secret", "POST"),
     ("delete_webhook", "POST"), ("webhook_deliveries", "GET"),
     ("retry_webhook_delivery", "POST"),
+    ("mail_log_page", "GET"), ("retry_mail", "POST"), ("incoming_mail", "GET"),
 )
 EXPECTED.update({(f"admin.{name}", method): ADMINS for name, method in ADMIN_ROUTES})
 # product.md: "admins and agents edit" the FAQ.
@@ -154,6 +166,28 @@ def _world(ticket_owner_password_user=None):
     return people, ticket
 
 
+def _received_mail() -> int:
+    from helpdesk.models import InboundMail
+    from helpdesk.services.mail.ingest import ingest_message
+    found = db.session.scalar(db.select(InboundMail.id).where(
+        InboundMail.stored_name.is_not(None)))
+    if found is None:
+        ingest_message(b"From: mailer@example.com\r\nSubject: Matrix\r\n"
+                       b"Message-ID: <matrix@example.com>\r\n\r\nHello\r\n")
+        found = db.session.scalar(db.select(db.func.max(InboundMail.id)))
+    return found
+
+
+def _failed_delivery() -> int:
+    from helpdesk.models import OutboxMail
+    row = OutboxMail(kind="notice", to_address="x@example.com", subject="Matrix",
+                     message_id=f"<matrix-{db.session.scalar(db.select(db.func.count(OutboxMail.id)))}@x>",
+                     raw="Subject: Matrix\r\n\r\nx", state="failed")
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
 def _file():
     from werkzeug.datastructures import FileStorage
     stream, name = upload("photo.png", PNG_BYTES)
@@ -185,10 +219,16 @@ def _url_args(rule, people, ticket):
             values[arg] = db.session.scalar(db.select(Organization.id))
         elif arg == "webhook_id":
             values[arg] = db.session.scalar(db.select(Webhook.id))
-        elif arg == "delivery_id":
+        elif arg == "delivery_id" and rule.endpoint == "admin.retry_webhook_delivery":
             values[arg] = db.session.scalar(db.select(WebhookDelivery.id))
         elif arg == "filename":
             values[arg] = "css/app.css"
+        elif arg == "token":
+            values[arg] = "not-a-valid-token"
+        elif arg == "mail_id":
+            values[arg] = _received_mail()
+        elif arg == "delivery_id":
+            values[arg] = _failed_delivery()
         else:
             raise AssertionError(f"no sample value for <{arg}> in {rule.rule}")
     return values

@@ -1,6 +1,6 @@
 """Forms validate input; they never touch the database."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, Regexp
 
 PASSWORD_MIN = 8
@@ -41,3 +41,24 @@ class AgentApplicationForm(RegisterForm):
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     new_password = _password("New password")
+
+
+class ResetRequestForm(FlaskForm):
+    email = _email()
+
+
+class NewPasswordForm(FlaskForm):
+    new_password = _password("New password")
+
+
+class ChangeEmailForm(FlaskForm):
+    new_email = EmailField("New email", validators=[
+        DataRequired(), Length(max=254),
+        Email(message="Enter a valid e-mail address, like name@example.com.")])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)],
+                             description="Your current password, to confirm it is you.")
+
+
+class MailPreferencesForm(FlaskForm):
+    """The checkboxes are drawn from services.mail.preferences.events_for(user)."""
+    events = SelectMultipleField("Mail me about", choices=[], validate_choice=True)

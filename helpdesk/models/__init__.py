@@ -12,6 +12,7 @@ from .base import (
                    Status,
                    utcnow,
 )
+from .mail import InboundMail, OutboxMail, TicketMailId
 from .messages import Attachment, Message
 from .organizations import Organization, OrganizationDomain
 from .reference import CannedReply, FaqEntry, Setting, SlaTarget
@@ -22,8 +23,9 @@ from .webhooks import WEBHOOK_EVENTS, Webhook, WebhookDelivery
 __all__ = [
     "AGENT_STATUS_LABELS", "PRIORITY_LABELS",
     "AgentStatus", "Attachment", "AuditEvent", "CannedReply", "Category", "DONE_STATUSES",
-    "FaqEntry", "Feedback", "Message", "Notification", "OPEN_STATUSES", "Organization",
-    "OrganizationDomain", "Priority", "Role", "STATUS_LABELS", "Setting", "SlaTarget",
-    "Status", "Team", "Ticket", "TicketCounter", "TicketTag", "User", "WEBHOOK_EVENTS",
-    "Webhook", "WebhookDelivery", "team_members", "utcnow",
+    "FaqEntry", "Feedback", "InboundMail", "Message", "Notification", "OPEN_STATUSES",
+    "Organization", "OrganizationDomain", "OutboxMail", "Priority", "Role", "STATUS_LABELS",
+    "Setting", "SlaTarget", "Status", "Team", "Ticket", "TicketCounter", "TicketMailId",
+    "TicketTag", "User", "WEBHOOK_EVENTS", "Webhook", "WebhookDelivery", "team_members",
+    "utcnow",
 ]

@@ -68,14 +68,14 @@ def post_reply(ticket: Ticket, author: User, body: str, *, internal: bool = Fals
         events.publish("message.created", ticket, actor=author, message=message,
                        internal=message.is_internal)
         if author.is_customer:
-            _after_customer_reply(ticket, author, new_status, bool(files))
+            _after_customer_reply(ticket, author, new_status, message, bool(files))
         elif not message.is_internal:
             ticket.last_agent_reply_at = now
             if ticket.first_response_at is None:
                 ticket.first_response_at = now
             notifications.notify([ticket.requester], ticket, "agent_replied",
                                  f"New reply on {ticket.number}: {ticket.subject}",
-                                 actor=author)
+                                 actor=author, message=message)
         if files and not author.is_customer:  # a colleague's file on the assignee's ticket
             notifications.notify([ticket.assignee], ticket, "attachment_added",
                                  f"{author.name} attached files to {ticket.number}",
@@ -92,7 +92,8 @@ def _customer_reply_status(ticket: Ticket, customer: User) -> Status | None:
     return next_status(ticket.status, Way.CUSTOMER_REPLY)
 
 
-def _after_customer_reply(ticket: Ticket, customer: User, new_status, has_files) -> None:
+def _after_customer_reply(ticket: Ticket, customer: User, new_status, message: Message,
+                          has_files: bool) -> None:
     if new_status is not None:
         action = "reopened" if ticket.status == Status.RESOLVED else "status_changed"
         apply_transition(ticket, customer, new_status, action=action)
@@ -100,8 +101,33 @@ def _after_customer_reply(ticket: Ticket, customer: User, new_status, has_files)
     if has_files:
         text += " and attached files"
     notifications.notify([ticket.assignee] if ticket.assignee else active_admins(), ticket,
-                         "customer_replied", text, actor=customer)
+                         "customer_replied", text, actor=customer, message=message)
     if ticket.requester_id != customer.id:  # a colleague spoke on the requester's ticket
         notifications.notify([ticket.requester], ticket, "colleague_replied",
                              f"{customer.name} replied on your ticket {ticket.number}",
-                             actor=customer)
+                             actor=customer, message=message)
+
+
+def post_mail_note(ticket: Ticket, author: User, body: str, *,
+                   files: Sequence[Upload] = ()) -> Message:
+    """Mail that may not speak on the ticket (a stranger's reply, an agent's reply that
+    could not go out publicly) is kept as an internal note for an agent to judge. The
+    author is whoever sent it, customer or not; `body` starts with the reason."""
+    files = real_uploads(files)
+    check_uploads(files)
+    with unit_of_work():
+        now = utcnow()
+        message = Message(ticket=ticket, author=author, body=body.strip() or "(no text)",
+                          is_internal=True, created_at=now)
+        db.session.add(message)
+        db.session.flush()
+        store_uploads(files, ticket=ticket, uploader=author, message=message)
+        ticket.last_activity_at = now
+        audit.record(ticket, author, "internal_note", note="by e-mail", internal=True)
+        events.publish("message.created", ticket, actor=author, message=message,
+                       internal=True)
+        notifications.notify([ticket.assignee] if ticket.assignee else active_admins(),
+                             ticket, "mail_note",
+                             f"Mail from {author.email} on {ticket.number} kept as a note",
+                             actor=author)
+    return message

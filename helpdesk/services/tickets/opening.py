@@ -18,7 +18,7 @@ from .sla import apply_sla
 def create_ticket(*, requester: User, created_by: User, subject: str, description: str,
                   category_id: int | None = None, priority: str = Priority.MEDIUM,
                   order_reference: str | None = None, files: Sequence[Upload] = (),
-                  parent: Ticket | None = None) -> Ticket:
+                  parent: Ticket | None = None, channel: str = "web") -> Ticket:
     """Ticket, files, audit event and notifications in one transaction."""
     if not requester.is_customer:
         raise InvalidInput("Tickets are opened for customers.", field="requester")
@@ -36,7 +36,7 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
             priority=Priority(priority), status=Status.NEW, requester=requester,
             organization_id=requester.organization_id,  # see Ticket.organization_id
             created_by=created_by, order_reference=(order_reference or "").strip() or None,
-            parent=parent, created_at=now, updated_at=now, last_activity_at=now,
+            parent=parent, channel=channel, created_at=now, updated_at=now, last_activity_at=now,
             public_activity_at=now)
         apply_sla(ticket, now)
         db.session.add(ticket)
