@@ -1,14 +1,20 @@
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_fresh, login_required, login_user, logout_user
 
 from ..extensions import limiter
-from ..permissions import home_endpoint
-from ..services.errors import InvalidInput
-from ..services.people import accounts
+from ..permissions import can_use_api, home_endpoint
+from ..services.errors import DomainError, Forbidden, InvalidInput, NotFound
+from ..services.people import accounts, tokens
 from . import bp
-from .forms import AgentApplicationForm, ChangePasswordForm, LoginForm, RegisterForm
+from .forms import (
+    AgentApplicationForm,
+    ApiTokenForm,
+    ChangePasswordForm,
+    LoginForm,
+    RegisterForm,
+)
 
 BAD_LOGIN = "Wrong e-mail or password."
 
@@ -120,3 +126,50 @@ def change_password():
             flash("Your password is changed. Other sessions are signed out.", "success")
             return redirect(url_for(home_endpoint(current_user)))
     return render_template("auth/password.html", form=form), _form_status(form)
+
+
+# --- the account page: personal API tokens ---------------------------------------------
+
+def _account_page(form=None, *, new_token: str | None = None, status: int = 200):
+    response = render_template(
+        "auth/account.html", form=form or ApiTokenForm(formdata=None),
+        tokens=tokens.personal_tokens(current_user), new_token=new_token,
+        may_use_api=can_use_api(current_user))
+    return response, status, {"Cache-Control": "no-store"}  # a new token is on the page
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return _account_page()
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_api_token():
+    """A new personal API token, shown on the answer to this POST and never again (so
+    not through a redirect and the session)."""
+    form = ApiTokenForm()
+    if not form.validate():
+        return _account_page(form, status=400)
+    try:
+        _token, secret = tokens.create_personal_token(
+            current_user, name=form.name.data, scopes=form.scopes,
+            expires_in_days=form.expires_in_days)
+    except DomainError as error:
+        field = {"name": form.name, "scopes": form.write, "expires": form.expires}.get(
+            error.field or "")
+        (field.errors if field is not None else form.form_errors).append(error.message)
+        return _account_page(form, status=403 if isinstance(error, Forbidden) else 400)
+    return _account_page(new_token=secret, status=201)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int):
+    try:
+        token = tokens.revoke_personal_token(current_user, token_id)
+    except NotFound:
+        abort(404)
+    flash(f"The token “{token.name}” is revoked.", "success")
+    return redirect(url_for(".account"))

@@ -13,11 +13,12 @@ from .base import (
 from .messages import Attachment, Message
 from .reference import CannedReply, FaqEntry, Setting, SlaTarget
 from .tickets import Category, Ticket, TicketCounter, TicketTag
+from .tokens import ApiToken, TokenKind
 from .users import Team, User, team_members
 
 __all__ = [
-    "AgentStatus", "Attachment", "AuditEvent", "CannedReply", "Category", "DONE_STATUSES",
-    "FaqEntry", "Feedback", "Message", "Notification", "OPEN_STATUSES", "Priority", "Role",
-    "STATUS_LABELS", "Setting", "SlaTarget", "Status", "Team", "Ticket", "TicketCounter",
-    "TicketTag", "User", "team_members", "utcnow",
+    "AgentStatus", "ApiToken", "Attachment", "AuditEvent", "CannedReply", "Category",
+    "DONE_STATUSES", "FaqEntry", "Feedback", "Message", "Notification", "OPEN_STATUSES",
+    "Priority", "Role", "STATUS_LABELS", "Setting", "SlaTarget", "Status", "Team", "Ticket",
+    "TicketCounter", "TicketTag", "TokenKind", "User", "team_members", "utcnow",
 ]
