@@ -150,6 +150,8 @@ def create_api_token():
     """A new personal API token, shown on the answer to this POST and never again (so
     not through a redirect and the session)."""
     form = ApiTokenForm()
+    if not can_use_api(current_user):
+        abort(403)
     if not form.validate():
         return _account_page(form, status=400)
     try:

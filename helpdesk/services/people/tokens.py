@@ -35,6 +35,7 @@ REFRESH_PREFIX = "hdr_"
 MAX_PERSONAL_TOKENS = 20
 EXPIRY_CHOICES = (30, 90, 365)  # days; None: until revoked
 LAST_USED_PRECISION = timedelta(minutes=1)  # at most one write a minute per token
+REPLAY_WINDOW = timedelta(days=7)  # spent refresh tokens are kept this long to spot reuse
 BAD_CREDENTIALS = "Wrong e-mail or password."
 DEAD_TOKEN = "The token is invalid, expired or revoked."  # noqa: S105 (a message)
 _ALGORITHM = "HS256"
@@ -121,13 +122,14 @@ def _revoke_refresh_tokens(user_id: int, now) -> None:
 
 
 def _issue_pair(user: User) -> TokenPair:
-    """Inside the caller's unit of work: a new refresh token row (old spent and expired
-    ones of this person are swept), and a signed access token."""
+    """Inside the caller's unit of work: a new refresh token row (expired ones of this
+    person, and those spent more than REPLAY_WINDOW ago, are swept), and a signed access
+    token."""
     now = utcnow()
     config = current_app.config
     db.session.execute(delete(ApiToken).where(
         ApiToken.user_id == user.id, ApiToken.kind == TokenKind.REFRESH,
-        or_(ApiToken.revoked_at.is_not(None), ApiToken.expires_at <= now)))
+        or_(ApiToken.expires_at <= now, ApiToken.revoked_at <= now - REPLAY_WINDOW)))
     secret = REFRESH_PREFIX + secrets.token_urlsafe(32)
     db.session.add(ApiToken(
         user_id=user.id, kind=TokenKind.REFRESH, token_hash=_hash(secret),
