@@ -71,8 +71,10 @@ def ticket_detail(row: Ticket, viewer: User, files: list[Attachment]) -> dict:
 def etag(row: Ticket, viewer: User) -> str:
     """A strong ETag of the ticket as this caller sees it: any change to a field they
     see (status, priority, category, team, tags, due date, ...) changes it."""
-    dumped = TicketSchema().dump(ticket(row, viewer))
+    data = ticket(row, viewer)
+    dumped = TicketSchema().dump(data)
     dumped.pop("overdue", None)  # follows the clock, not a change
+    dumped["updated_at"] = data["updated_at"].isoformat()  # to the microsecond
     digest = hashlib.sha256(json.dumps(dumped, sort_keys=True).encode()).hexdigest()
     return f'"{digest[:32]}"'
 
