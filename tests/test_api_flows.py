@@ -218,3 +218,19 @@ def test_faq_is_public_and_categories_need_a_token(app):
     assert faq.status_code == 200
     assert all({"question", "answer", "category"} <= set(e) for e in faq.get_json()["items"])
     assert api.get("/categories").status_code == 401
+
+
+def test_a_customer_follows_up_on_a_closed_ticket(app, customer, other_customer):
+    closed = make_ticket(customer, subject="Old problem")
+    closed.status = Status.CLOSED
+    theirs = make_ticket(other_customer)
+    theirs.status = Status.CLOSED
+    db.session.commit()
+    api = ApiClient(app)
+    made = api.post("/tickets", as_=customer, json={
+        "subject": "It is back", "description": "Again", "follow_up": closed.number})
+    assert made.status_code == 201 and made.get_json()["follow_up"] == closed.number
+    for number in (theirs.number, "TKT-999999"):
+        refused = api.post("/tickets", as_=customer, json={
+            "subject": "x", "description": "y", "follow_up": number})
+        assert refused.status_code == 422 and "follow_up" in problem(refused)["errors"]

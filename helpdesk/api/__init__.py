@@ -17,6 +17,7 @@ from .parsing import ApiBlueprint
 from .schemas import ProblemSchema
 
 bp = ApiBlueprint("api", __name__, description="Helpdesk JSON API v1")
+ROW_ID = "int(max=2147483647)"  # a URL's row id: what fits the database's integer
 bp.before_request(access.guard)
 problems.register(bp)
 
@@ -80,6 +81,14 @@ API_SPEC_OPTIONS = {
         "bearerAuth": {"type": "http", "scheme": "bearer",
                        "description": "An access token or a personal API token."}}},
     "security": [{"bearerAuth": []}],
+    "tags": [
+        {"name": "Auth", "description": "Tokens, and who you are."},
+        {"name": "Tickets", "description": "Lists, opening, changing, the workflow."},
+        {"name": "Conversation", "description": "Replies, internal notes and files."},
+        {"name": "Reference", "description": "Categories and the FAQ."},
+        {"name": "Statistics", "description": "The dashboard's figures (staff)."},
+        {"name": "People", "description": "Agent applications (admins)."},
+    ],
 }
 
 

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 from .. import permissions
 from ..services.files import attachments
 from ..services.tickets import conversation
-from . import bp, errors, present
+from . import ROW_ID, bp, errors, present
 from .access import MULTIPART, access, caller_user
 from .fields import Id
 from .parsing import MULTIPART_LOCATION
@@ -24,7 +24,7 @@ from .schemas import (
 from .ticket_views import visible_ticket
 
 
-@bp.route("/tickets/<number>/messages")
+@bp.route("/tickets/<number>/messages", tags=["Conversation"])
 class TicketMessages(MethodView):
 
     @access(permissions.can_use_api)
@@ -56,7 +56,7 @@ def _message(message_id: int):
     return conversation.visible_message(caller_user(), message_id)
 
 
-@bp.route("/messages/<int(max=2147483647):message_id>")
+@bp.route(f"/messages/<{ROW_ID}:message_id>", tags=["Conversation"])
 class MessageResource(MethodView):
 
     @access(permissions.can_use_api)
@@ -86,7 +86,7 @@ class AttachmentUploadSchema(Schema):
                        "(the files are then as visible as the message)."})
 
 
-@bp.route("/tickets/<number>/attachments", methods=["POST"])
+@bp.route("/tickets/<number>/attachments", tags=["Conversation"], methods=["POST"])
 @access(permissions.can_use_api, body=MULTIPART)
 @bp.arguments(AttachmentUploadSchema, location=MULTIPART_LOCATION)
 @bp.response(201, AttachmentListSchema)
@@ -107,7 +107,7 @@ def upload(body, number):
     return {"items": [present.attachment(a) for a in stored]}
 
 
-@bp.route("/attachments/<int(max=2147483647):attachment_id>", methods=["GET"])
+@bp.route(f"/attachments/<{ROW_ID}:attachment_id>", tags=["Conversation"], methods=["GET"])
 @access(permissions.can_use_api)
 @bp.response(200, {"format": "binary", "type": "string"}, content_type="*/*")
 @errors(401, 403, 404, 429)

@@ -6,7 +6,7 @@ from ..services.catalog import faq as faq_service
 from ..services.people import decisions
 from ..services.queue.filters import side_counts
 from ..services.reporting import stats as reporting
-from . import bp, errors, present
+from . import ROW_ID, bp, errors, present
 from .access import PUBLIC, access, caller_user
 from .schemas import (
     AgentListArgsSchema,
@@ -19,7 +19,7 @@ from .schemas import (
 )
 
 
-@bp.route("/categories", methods=["GET"])
+@bp.route("/categories", tags=["Reference"], methods=["GET"])
 @access(permissions.can_use_api)
 @bp.response(200, CategoryListSchema)
 @errors(401, 403, 429)
@@ -29,7 +29,7 @@ def categories():
                       for c in catalog.categories() if c.active]}
 
 
-@bp.route("/faq", methods=["GET"])
+@bp.route("/faq", tags=["Reference"], methods=["GET"])
 @access(PUBLIC)
 @bp.arguments(FaqArgsSchema, location="query")
 @bp.response(200, FaqListSchema)
@@ -43,7 +43,7 @@ def faq(args):
                       for group in groups for e in group.entries]}
 
 
-@bp.route("/stats", methods=["GET"])
+@bp.route("/stats", tags=["Statistics"], methods=["GET"])
 @access(permissions.is_staff)
 @bp.response(200, StatsSchema)
 @errors(401, 403, 429)
@@ -67,7 +67,7 @@ def stats():
     }
 
 
-@bp.route("/agents", methods=["GET"])
+@bp.route("/agents", tags=["People"], methods=["GET"])
 @access(permissions.can_manage_people)
 @bp.arguments(AgentListArgsSchema, location="query")
 @bp.response(200, AgentListSchema)
@@ -84,7 +84,7 @@ def _decide(user_id: int, decide):
     return present.agent(person)
 
 
-@bp.route("/agents/<int(max=2147483647):user_id>/approve", methods=["POST"])
+@bp.route(f"/agents/<{ROW_ID}:user_id>/approve", tags=["People"], methods=["POST"])
 @access(permissions.can_manage_people, body=None)
 @bp.response(200, AgentSchema)
 @errors(401, 403, 404, 409, 422, 429)
@@ -93,7 +93,7 @@ def approve_agent(user_id):
     return _decide(user_id, decisions.approve_agent)
 
 
-@bp.route("/agents/<int(max=2147483647):user_id>/reject", methods=["POST"])
+@bp.route(f"/agents/<{ROW_ID}:user_id>/reject", tags=["People"], methods=["POST"])
 @access(permissions.can_manage_people, body=None)
 @bp.response(200, AgentSchema)
 @errors(401, 403, 404, 409, 422, 429)

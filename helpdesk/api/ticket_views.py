@@ -5,7 +5,7 @@ from flask.views import MethodView
 
 from .. import permissions
 from ..models import utcnow
-from ..services.errors import InvalidInput, InvalidTransition
+from ..services.errors import InvalidInput, InvalidTransition, NotFound
 from ..services.queue import listing
 from ..services.tickets import (
     assignment,
@@ -36,6 +36,9 @@ from .schemas import (
 )
 
 DETAIL_FIELDS = ("category", "team", "due_at", "tags", "estimated_hours", "actual_hours")
+ETAG = {"ETag": {"description": "Send it back as If-Match when you change the ticket.",
+                 "schema": {"type": "string"}}}
+LOCATION = {"Location": {"description": "The new ticket.", "schema": {"type": "string"}}}
 
 
 def visible_ticket(number: str, *, for_update: bool = False):
@@ -52,7 +55,7 @@ def detail(ticket, status: int = 200, headers: dict | None = None):
     return body, status, {"ETag": present.etag(ticket, user), **(headers or {})}
 
 
-@bp.route("/tickets")
+@bp.route("/tickets", tags=["Tickets"])
 class Tickets(MethodView):
 
     @access(permissions.can_use_api)
@@ -84,7 +87,7 @@ class Tickets(MethodView):
 
     @access(permissions.can_use_api)
     @bp.arguments(TicketCreateSchema)
-    @bp.response(201, TicketDetailSchema)
+    @bp.response(201, TicketDetailSchema, headers={**ETAG, **LOCATION})
     @errors(400, 401, 403, 404, 409, 413, 422, 429)
     def post(self, body):
         """Open a ticket
@@ -101,7 +104,12 @@ class Tickets(MethodView):
             for name in ("requester", "priority"):
                 if name in body:
                     raise InvalidInput("Agents set this; leave it out.", field=name)
-            ticket = customer.open_ticket(user, follow_up=body.get("follow_up"), **fields)
+            try:
+                ticket = customer.open_ticket(user, follow_up=body.get("follow_up"),
+                                              **fields)
+            except NotFound:  # the follow-up's number, not this URL
+                raise InvalidInput("None of your tickets has this number.",
+                                   field="follow_up") from None
         else:
             if "follow_up" in body:
                 raise InvalidInput("Only customers open follow-ups.", field="follow_up")
@@ -114,11 +122,11 @@ class Tickets(MethodView):
         return detail(ticket, 201, {"Location": location})
 
 
-@bp.route("/tickets/<number>")
+@bp.route("/tickets/<number>", tags=["Tickets"])
 class Ticket(MethodView):
 
     @access(permissions.can_use_api)
-    @bp.response(200, TicketDetailSchema)
+    @bp.response(200, TicketDetailSchema, headers=ETAG)
     @errors(401, 403, 404, 429)
     def get(self, number):
         """A ticket (with an ETag for If-Match)"""
@@ -126,7 +134,7 @@ class Ticket(MethodView):
 
     @access(permissions.can_use_api)
     @bp.arguments(TicketUpdateSchema)
-    @bp.response(200, TicketDetailSchema)
+    @bp.response(200, TicketDetailSchema, headers=ETAG)
     @errors(400, 401, 403, 404, 412, 422, 429)
     @bp.doc(parameters=[{"in": "header", "name": "If-Match", "required": False,
                          "schema": {"type": "string"},
@@ -175,7 +183,7 @@ def _details(ticket, body: dict) -> dict:
     }
 
 
-@bp.route("/tickets/<number>/status", methods=["POST"])
+@bp.route("/tickets/<number>/status", tags=["Tickets"], methods=["POST"])
 @access(permissions.can_use_api)
 @bp.arguments(StatusChangeSchema)
 @bp.response(200, TicketDetailSchema)
@@ -197,7 +205,7 @@ def change_status(body, number):
     return detail(ticket)
 
 
-@bp.route("/tickets/<number>/take", methods=["POST"])
+@bp.route("/tickets/<number>/take", tags=["Tickets"], methods=["POST"])
 @access(permissions.is_staff, body=None)
 @bp.response(200, TicketDetailSchema)
 @errors(401, 403, 404, 409, 429)
@@ -208,7 +216,7 @@ def take(number):
     return detail(ticket)
 
 
-@bp.route("/tickets/<number>/assign", methods=["POST"])
+@bp.route("/tickets/<number>/assign", tags=["Tickets"], methods=["POST"])
 @access(permissions.can_assign)
 @bp.arguments(AssignSchema)
 @bp.response(200, TicketDetailSchema)
@@ -220,7 +228,7 @@ def assign(body, number):
     return detail(ticket)
 
 
-@bp.route("/tickets/<number>/escalate", methods=["POST"])
+@bp.route("/tickets/<number>/escalate", tags=["Tickets"], methods=["POST"])
 @access(permissions.is_staff)
 @bp.arguments(EscalateSchema)
 @bp.response(200, TicketDetailSchema)
@@ -232,7 +240,7 @@ def escalate(body, number):
     return detail(ticket)
 
 
-@bp.route("/tickets/<number>/history", methods=["GET"])
+@bp.route("/tickets/<number>/history", tags=["Tickets"], methods=["GET"])
 @access(permissions.is_staff)
 @bp.response(200, HistorySchema)
 @errors(401, 403, 404, 429)
@@ -242,7 +250,7 @@ def history(number):
     return {"items": [present.history_event(e) for e in workspace.ticket_history(ticket)]}
 
 
-@bp.route("/tickets/<number>/feedback", methods=["POST"])
+@bp.route("/tickets/<number>/feedback", tags=["Tickets"], methods=["POST"])
 @access(permissions.is_customer)
 @bp.arguments(FeedbackCreateSchema)
 @bp.response(201, FeedbackSchema)

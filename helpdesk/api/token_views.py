@@ -26,7 +26,7 @@ def _pair(pair: tokens.TokenPair) -> dict:
             "expires_in": pair.expires_in, "refresh_token": pair.refresh_token}
 
 
-@bp.route("/auth/token", methods=["POST"])
+@bp.route("/auth/token", tags=["Auth"], methods=["POST"])
 @access(PUBLIC)
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], deduct_when=_failed,
                error_message="Too many sign-in attempts.")
@@ -45,7 +45,7 @@ def token(credentials):
     return _pair(tokens.sign_in(credentials["email"], credentials["password"]))
 
 
-@bp.route("/auth/refresh", methods=["POST"])
+@bp.route("/auth/refresh", tags=["Auth"], methods=["POST"])
 @access(PUBLIC)
 @bp.arguments(RefreshRequestSchema)
 @bp.response(200, TokenSchema)
@@ -56,7 +56,7 @@ def refresh(body):
     return _pair(tokens.refresh(body["refresh_token"]))
 
 
-@bp.route("/me", methods=["GET"])
+@bp.route("/me", tags=["Auth"], methods=["GET"])
 @access(permissions.can_use_api)
 @bp.response(200, MeSchema)
 @errors(401, 403, 429)
