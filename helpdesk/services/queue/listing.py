@@ -114,7 +114,15 @@ def _order_by(keys: list[SortKey]) -> list:
 
 def _after(keys: list[SortKey], values: list) -> object:
     """Rows strictly after the row whose sort key is `values`, in `keys` order:
-    (k1 after v1) OR (k1 = v1 AND k2 after v2) OR ... — each key NULL-aware."""
+    (k1 after v1) OR (k1 = v1 AND k2 after v2) OR ... — each key NULL-aware. The leading
+    key also gets a plain bound (k1 <= v1), so an index on it starts the scan at the
+    cursor instead of filtering every row before it."""
+    lead, lead_value = keys[0], values[0]
+    bound = None
+    if lead_value is not None:
+        bound = lead.expr <= lead_value if lead.descending else lead.expr >= lead_value
+        if lead.nullable:
+            bound = or_(bound, lead.expr.is_(None))
     alternatives = []
     equal_so_far: list = []
     for key, value in zip(keys, values, strict=True):
@@ -126,7 +134,8 @@ def _after(keys: list[SortKey], values: list) -> object:
             beyond = or_(beyond, key.expr.is_(None))
         alternatives.append(and_(*equal_so_far, beyond))
         equal_so_far.append(key.expr == value)
-    return or_(*alternatives) if alternatives else false()
+    after = or_(*alternatives) if alternatives else false()
+    return after if bound is None else and_(bound, after)
 
 
 # --- the cursor ----------------------------------------------------------------------------
