@@ -6,7 +6,7 @@ HELPDESK_PORT ?= 5000
 FLASK := $(BIN)/flask --app helpdesk
 DEMO_TICKETS ?= 300
 
-.PHONY: run test lint e2e bench clean
+.PHONY: run test mailservers lint e2e bench clean
 
 # The virtual environment is rebuilt only when the package metadata changes.
 $(BIN)/python:
@@ -22,8 +22,14 @@ run: $(VENV)/.installed
 	$(FLASK) seed-demo --tickets $(DEMO_TICKETS)
 	$(FLASK) run --host 127.0.0.1 --port $(HELPDESK_PORT)
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed mailservers
 	$(BIN)/python -m pytest
+
+# The IMAP tests run their own Dovecot (tests/mailservers.py); install it when missing (apt-get,
+# as root). Where that is impossible the IMAP tests are skipped, with a warning at the end.
+mailservers:
+	@test -x /usr/sbin/dovecot || .ci/install-dovecot || \
+	  echo "make: WARNING: no Dovecot, the IMAP tests will be skipped" >&2
 
 # Browser tests (tests/e2e): Playwright driving Debian's Chromium, axe-core from npm.
 # Installs whatever is missing first: the `e2e` extra, node_modules/axe-core, chromium
@@ -37,6 +43,7 @@ e2e: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check helpdesk tests
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -3,9 +3,12 @@ import json
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask, render_template, request
 from sqlalchemy import event
+from werkzeug.exceptions import SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -49,6 +52,12 @@ def load_config(app: Flask, config: dict | None) -> None:
     app.config["SESSION_COOKIE_SECURE"] = is_production
     app.config["REMEMBER_COOKIE_SECURE"] = is_production
     app.config["SECRET_KEY"] = _secret_key(app, instance, is_production)
+    if is_production and not app.config.get("TRUSTED_HOSTS") and app.config.get("BASE_URL"):
+        app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["BASE_URL"]).hostname]
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:  # the client's address, scheme and host as the proxies saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
+                                x_host=proxies, x_port=proxies)
 
 
 def _loads(value: str):
@@ -127,6 +136,12 @@ def register_error_pages(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # No page: building links for a host we do not serve is what the check prevents.
+        return "Bad request: this site does not answer for that host name.\n", 400, {
+            "Content-Type": "text/plain; charset=utf-8"}
 
 
 def register_template_helpers(app: Flask) -> None:

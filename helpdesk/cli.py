@@ -8,15 +8,31 @@ from .services.catalog.defaults import install_defaults
 from .services.people import accounts
 from .services.tickets import housekeeping
 
+MIN_PASSWORD_LENGTH = 8
+
+
+class Password(click.ParamType):
+    """A password of at least MIN_PASSWORD_LENGTH characters; typed at a prompt, a
+    refusal asks again."""
+
+    name = "password"
+
+    def convert(self, value, param, ctx) -> str:
+        if len(value) < MIN_PASSWORD_LENGTH:
+            self.fail(f"use at least {MIN_PASSWORD_LENGTH} characters", param, ctx)
+        return value
+
 
 @click.command("create-admin")
 @click.option("--email", required=True)
-@click.option("--password", required=True)
+# Without --password the password is asked for (hidden, twice), so it never lands in
+# the shell's history; scripts may pass it in HELPDESK_ADMIN_PASSWORD instead.
+@click.option("--password", type=Password(), prompt=True, hide_input=True,
+              confirmation_prompt=True, envvar="HELPDESK_ADMIN_PASSWORD",
+              help="Asked for when left out (or read from HELPDESK_ADMIN_PASSWORD).")
 @click.option("--name", default=None)
 def create_admin_command(email: str, password: str, name: str | None) -> None:
     """Create the first admin (or make an existing account admin)."""
-    if len(password) < 8:
-        raise click.BadParameter("use at least 8 characters", param_hint="--password")
     install_defaults()  # a fresh install gets categories, SLA targets and settings
     user, created = accounts.create_admin(email=email, password=password, name=name)
     click.echo(f"{'Created' if created else 'Updated'} admin {user.email}.")

@@ -60,6 +60,19 @@ MAIL_FROM = "helpdesk@localhost"
 # Resolved tickets are closed automatically after this many days (`flask autoclose`).
 AUTOCLOSE_DAYS = 7
 
+# Hosts this site answers for (Flask's TRUSTED_HOSTS): a request for another Host is a
+# 400, so nothing can be built from a forged Host header. In production it defaults to
+# the host of BASE_URL.
+TRUSTED_HOSTS = None
+
+# The site's public address, for links written outside a request (mail, the worker).
+BASE_URL = None
+
+# Reverse proxies in front of the app (nginx, a load balancer): how many hops of
+# X-Forwarded-For / -Proto / -Host to trust (werkzeug's ProxyFix). 0: none, so a client
+# cannot fake its address for the per-address sign-in limits.
+TRUSTED_PROXIES = 0
+
 # Werkzeug's default; tests use a cheap method so a thousand sign-ins stay fast.
 PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a secret)
 

@@ -46,7 +46,7 @@ def get_metadata():
 
 def include_object(object_, name, type_, reflected, compare_to):
     """Leave out what the models do not describe: the search objects (FTS5 tables,
-    GIN and expression indexes) that helpdesk/services/search.py owns."""
+    GIN and expression indexes) that helpdesk/services/queue/search.py owns."""
     from helpdesk.services.queue.search import is_search_object
     return not is_search_object(name, type_)
 

@@ -8,6 +8,12 @@ import uuid
 import psycopg
 import pytest
 from flask import g
+from mailservers import (  # noqa: F401  (fixtures and the skip warning, see mailservers.py)
+    dovecot_server,
+    imap_server,
+    pytest_terminal_summary,
+    smtp_server,
+)
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 

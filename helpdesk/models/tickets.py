@@ -113,7 +113,7 @@ class TicketTag(db.Model):
 
 
 class TicketCounter(db.Model):
-    """One row per sequence; see services.numbering for why a row and not a sequence."""
+    """One row per sequence; see services.tickets.numbering for why a row and not a sequence."""
     __tablename__ = "ticket_counters"
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)

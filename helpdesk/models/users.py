@@ -26,7 +26,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Stored lower-cased (see services.accounts.normalize_email), so the unique
+    # Stored lower-cased (see services.people.accounts.normalize_email), so the unique
     # constraint makes addresses unique case-insensitively on every database.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))

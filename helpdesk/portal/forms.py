@@ -1,5 +1,5 @@
 """Portal forms: they check the shape of the input and never touch the database.
-Category choices are handed in by the view (from services.portal)."""
+Category choices are handed in by the view (from services.tickets.customer)."""
 from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,

@@ -68,17 +68,23 @@ def apply_as_agent(*, name: str, email: str, password: str, contact_number: str)
     return user
 
 
-# Verifying against this when the e-mail is unknown takes as long as a real check,
-# so response time does not reveal which addresses have accounts.
+# Verifying against this when the e-mail is unknown costs one hash run, as a real check
+# does, so response time does not reveal which addresses have accounts. Made once per
+# method (not per call: that would make unknown addresses pay twice).
 _DUMMY_HASH: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = generate_password_hash("not-a-password", method=method)
+    return _DUMMY_HASH[method]
 
 
 def authenticate(email: str, password: str) -> User | None:
     user = find_by_email(email)
     if user is None:
-        method = current_app.config["PASSWORD_HASH_METHOD"]
-        dummy = _DUMMY_HASH.setdefault(method, generate_password_hash("x", method=method))
-        check_password_hash(dummy, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(user.password_hash, password):
         return None

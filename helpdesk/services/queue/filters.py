@@ -3,7 +3,7 @@
 Everything is decided in the database on indexed columns: the filters below map to the
 indexes on `tickets` (status, priority, category_id, team_id, assignee_id, created_at,
 due_at, last_activity_at and the composite ones), free text goes through
-services.search, and "overdue" is a SQL expression, never a Python loop. A page loads its
+services.queue.search, and "overdue" is a SQL expression, never a Python loop. A page loads its
 rows and their requesters and assignees in a fixed number of statements.
 """
 import math

@@ -52,9 +52,10 @@ def update_details(ticket: Ticket, actor: User, *, team_id=None, category_id=Non
     if not permissions.can_work_ticket(actor, ticket):
         raise Forbidden("Only the assigned agent or an admin can change these details.")
     team = _by_id(Team, team_id, "team")
-    category = _by_id(Category, category_id, "category")
-    if category is not None and category.id == ticket.category_id:
-        category = ticket.category  # an archived category that is already set may stay
+    if ticket.category_id is not None and parse_id(category_id) == ticket.category_id:
+        category = ticket.category  # kept even if archived since; a new pick must be active
+    else:
+        category = _by_id(Category, category_id, "category")
     names = parse_tags(tags)
     estimated = _hours(estimated_hours)
     try:

@@ -6,7 +6,7 @@ filled from the existing rows. PostgreSQL: GIN indexes on to_tsvector('simple', 
 expressions of the same text. Both: an index for the queue's priority sort.
 
 The models do not describe these objects: migrations/env.py leaves them out of
-autogenerate, and helpdesk/services/search.py builds the same ones after create_all.
+autogenerate, and helpdesk/services/queue/search.py builds the same ones after create_all.
 The statements are copied here (not imported) so this revision never changes.
 
 Revision ID: 5f0ab0f06d49
