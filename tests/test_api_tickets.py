@@ -2,7 +2,7 @@
 documents, ETag / If-Match, partial updates, editing and deleting messages (audited),
 and files only for those who may see them."""
 from api_support import ApiClient, problem
-from conftest import PDF_BYTES, PNG_BYTES, make_ticket, make_user
+from conftest import PDF_BYTES, PNG_BYTES, login, make_ticket, make_user
 
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, AuditEvent, Message, Role, Status, Ticket
@@ -362,3 +362,16 @@ def test_a_customer_role_user_is_shown_as_the_author_role(app, customer, agent):
     assert items[0]["author"] == {"id": customer.id, "name": customer.name,
                                   "role": "customer"}
     make_user(Role.CUSTOMER)  # unrelated people change nothing
+
+
+def test_the_workspace_history_tells_of_edited_and_deleted_messages(app, client, customer,
+                                                                    agent):
+    ticket = _taken(customer, agent)
+    reply = conversation.post_reply(ticket, agent, "Frist answer")
+    api = ApiClient(app)
+    api.patch(f"/messages/{reply.id}", as_=agent, json={"body": "First answer"})
+    api.delete(f"/messages/{reply.id}", as_=agent)
+    login(client, agent)
+    html = client.get(f"/agent/tickets/{ticket.number}").get_data(as_text=True)
+    assert "edited a message" in html and "Frist answer" in html
+    assert "deleted a message" in html
