@@ -375,3 +375,9 @@ def test_the_workspace_history_tells_of_edited_and_deleted_messages(app, client,
     html = client.get(f"/agent/tickets/{ticket.number}").get_data(as_text=True)
     assert "edited a message" in html and "Frist answer" in html
     assert "deleted a message" in html
+
+
+def test_json_nested_too_deeply_is_a_400_not_a_crash(app, customer):
+    response = ApiClient(app).post("/tickets", as_=customer, data="[" * 100_000,
+                                   content_type="application/json")
+    assert response.status_code == 400 and problem(response)

@@ -87,7 +87,10 @@ def _check_body(kind: str | None) -> None:
     if not request.is_json:
         raise Problem(400, "Send the body as JSON (Content-Type: application/json).")
     if request.get_data(cache=True):
-        request.get_json()  # malformed JSON: a 400 now, before anything else
+        try:
+            request.get_json()  # malformed JSON: a 400 now, before anything else
+        except RecursionError:  # nested deeper than the parser goes
+            raise Problem(400, "The JSON body is nested too deeply.") from None
 
 
 def guard():
