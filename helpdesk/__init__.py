@@ -23,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
                 template_folder="../templates", static_folder="../static")
     load_config(app, config)
     register_extensions(app)
+    from . import web
+    web.init_app(app)  # the `id` URL converter must exist before the blueprints' routes
     register_blueprints(app)
     register_error_pages(app)
     register_template_helpers(app)
@@ -147,12 +149,10 @@ def register_error_pages(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
-    from .models import STATUS_LABELS
     from .permissions import template_policy
     from .services.notifications import unread_count
 
     @app.context_processor
     def inject_globals():
         count = unread_count(current_user) if current_user.is_authenticated else 0
-        return {"notification_count": count, "status_labels": STATUS_LABELS,
-                **template_policy()}
+        return {"notification_count": count, **template_policy()}

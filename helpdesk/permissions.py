@@ -15,7 +15,14 @@ from sqlalchemy import false, select
 
 from .extensions import db, login_manager
 from .models import DONE_STATUSES, AgentStatus, Message, Status, Ticket, User
-from .services.tickets.workflow import Way, allowed_targets, can_be_taken, manual_ways, next_status
+from .services.tickets.workflow import (
+    Way,
+    allowed_targets,
+    can_be_taken,
+    is_allowed,
+    manual_ways,
+    next_status,
+)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to continue."
@@ -68,6 +75,24 @@ can_manage_people = is_admin
 can_export_tickets = is_admin           # every ticket, with names and e-mail addresses
 can_assign = is_admin                   # to others; agents take tickets for themselves
 can_delete_tickets = is_admin
+
+
+# The admin console's pages: who may open each one. Every page not listed is for
+# admins; product.md: "admins and agents edit" the FAQ.
+CONSOLE_PAGES: dict[str, Callable] = {
+    "admin.faq": can_edit_faq,
+    "admin.edit_faq": can_edit_faq,
+    "admin.delete_faq": can_edit_faq,
+}
+
+
+def console_rule(endpoint: str | None) -> Callable:
+    """The rule for one console endpoint (default: `can_see_console`)."""
+    return CONSOLE_PAGES.get(endpoint or "", can_see_console)
+
+
+def may_open_console_page(user, endpoint: str | None) -> bool:
+    return console_rule(endpoint)(user)
 
 
 def require(check):
@@ -129,6 +154,18 @@ def is_closed(ticket: Ticket) -> bool:
     return ticket.status == Status.CLOSED
 
 
+def reply_reopens(ticket: Ticket) -> bool:
+    """A customer's reply brings a done ticket back (the workflow: resolved → open;
+    a closed one takes no replies)."""
+    return (ticket.status in DONE_STATUSES
+            and next_status(ticket.status, Way.CUSTOMER_REPLY) is not None)
+
+
+def can_reopen(user, ticket: Ticket) -> bool:
+    """Admins reopen closed tickets (the workflow's ADMIN way); nobody else can."""
+    return is_admin(user) and is_allowed(ticket.status, Status.OPEN, {Way.ADMIN})
+
+
 def status_targets(user, ticket: Ticket) -> list[Status]:
     """The statuses this person may move the ticket to by hand (none: not theirs)."""
     if not can_work_ticket(user, ticket):
@@ -160,15 +197,13 @@ def can_attach_to_ticket(user, ticket: Ticket) -> bool:
 
 def can_edit_message(user, message: Message) -> bool:
     """Edit or delete a message: its author, or any admin. Customers only their own
-    public messages on their own tickets that are not closed."""
+    public messages, on tickets they may still reply on (not closed)."""
     if is_admin(user):
         return True
     if not user.is_authenticated or message.author_id != user.id:
         return False
     if is_customer(user):
-        ticket = message.ticket
-        return (not message.is_internal and ticket.requester_id == user.id
-                and ticket.status != Status.CLOSED)
+        return not message.is_internal and can_reply(user, message.ticket)
     return is_staff(user)
 
 
@@ -258,10 +293,17 @@ _TEMPLATE_POLICY: dict[str, Callable] = {
     "can_escalate": can_escalate, "can_rate": can_rate,
     "can_confirm_resolution": can_confirm_resolution, "can_withdraw": can_withdraw,
     "can_decide": can_decide, "can_change_teams": can_change_teams,
+    "can_reopen": can_reopen, "may_open_console_page": may_open_console_page,
+}
+# Facts about a ticket that decide what a page shows, whoever looks.
+_TEMPLATE_FACTS: dict[str, Callable] = {
+    "is_closed": is_closed, "reply_reopens": reply_reopens,
+    "can_be_escalated": can_be_escalated,
 }
 
 
 def template_policy() -> dict[str, Callable]:
     """The policy for Jinja, asked about the person viewing the page:
-    `{% if can_take(ticket) %}`, `{% if can_see_console() %}`."""
-    return {name: partial(rule, current_user) for name, rule in _TEMPLATE_POLICY.items()}
+    `{% if can_take(ticket) %}`, `{% if can_see_console() %}`, `{% if is_closed(ticket) %}`."""
+    return {**{name: partial(rule, current_user) for name, rule in _TEMPLATE_POLICY.items()},
+            **_TEMPLATE_FACTS}

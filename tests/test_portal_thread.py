@@ -232,7 +232,7 @@ def test_a_resolved_or_closed_ticket_can_be_rated_once(client, customer, admin, 
     assert 'id="rating"' not in html  # rated: the form is gone
 
     again = client.post(f"/portal/tickets/{ticket.number}/feedback", data={"rating": "1"})
-    assert again.status_code == 400
+    assert again.status_code == 409  # a Conflict, as on every page (helpdesk.web)
     assert "You have already rated this ticket." in again.get_data(as_text=True)
     assert count(Feedback) == 1 and db.session.scalar(select(Feedback.rating)) == 4
 

@@ -19,31 +19,11 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..validators import NumberRange
-
-try:
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # WTForms < 3.3 takes (value, label) tuples
-    SelectChoice = None
-
-from ..models import Priority
+from ..models import PRIORITY_LABELS, Priority
 from ..services.catalog.admin import MAX_SLA_HOURS
 from ..services.catalog.settings import MAX_AUTOCLOSE_DAYS, PREFIX_PATTERN
-
-
-def options(pairs) -> list:
-    """Choices for a SelectField from (value, label) pairs, in this WTForms' own terms."""
-    if SelectChoice is None:
-        return list(pairs)
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-class EmptyForm(FlaskForm):
-    """A one-button POST: the CSRF token is all it carries."""
-
-
-def _optional_id(value):
-    return int(value) if value not in (None, "", "None") else None
+from ..validators import NumberRange
+from ..web import optional_id
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -54,7 +34,7 @@ class MultiCheckboxField(SelectMultipleField):
 class CategoryForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=80)])
     description = StringField("Description", validators=[Optional(), Length(max=255)])
-    default_team_id = SelectField("Default team", coerce=_optional_id, validators=[Optional()],
+    default_team_id = SelectField("Default team", coerce=optional_id, validators=[Optional()],
                                   description="New tickets in this category go to this team.")
     position = IntegerField("Order", default=0,
                             validators=[Optional(), NumberRange(min=0, max=9999)],
@@ -78,7 +58,7 @@ class AgentTeamsForm(FlaskForm):
 class FaqForm(FlaskForm):
     question = StringField("Question", validators=[DataRequired(), Length(max=300)])
     answer = TextAreaField("Answer", validators=[DataRequired(), Length(max=20000)])
-    category_id = SelectField("Category", coerce=_optional_id, validators=[Optional()])
+    category_id = SelectField("Category", coerce=optional_id, validators=[Optional()])
     position = IntegerField("Order", default=0,
                             validators=[Optional(), NumberRange(min=0, max=9999)],
                             description="Lower numbers are listed first.")
@@ -109,7 +89,7 @@ class SlaForm(FlaskForm):
 
 
 for _priority in Priority:
-    _name = _priority.value.title()
+    _name = PRIORITY_LABELS[_priority]
     setattr(SlaForm, f"{_priority.value}_first_response",
             _hours(f"{_name}: first response (hours)"))
     setattr(SlaForm, f"{_priority.value}_resolution", _hours(f"{_name}: resolution (hours)"))

@@ -2,13 +2,13 @@
 from flask import render_template, request
 from flask_login import current_user
 
-from ..extensions import db
 from ..services.catalog import admin as reference
 from ..services.errors import DomainError
 from ..services.people import decisions as people
+from ..web import EmptyForm, choices, paginate, refuse
 from . import bp
-from .forms import AgentTeamsForm, CustomerSearchForm, EmptyForm, options
-from .handling import abort_for, admin_url, edit_page, one_button, posted_form
+from .forms import AgentTeamsForm, CustomerSearchForm
+from .handling import admin_url, edit_page, one_button, posted_form
 
 PAGE_SIZE = 50
 
@@ -17,7 +17,7 @@ def _person(user_id: int):
     try:
         return people.get_user(user_id)
     except DomainError as error:
-        abort_for(error)
+        refuse(error)
 
 
 def _back_to(endpoint: str) -> str:
@@ -30,7 +30,7 @@ def _back_to(endpoint: str) -> str:
 
 @bp.get("/agents")
 def agents():
-    page = db.paginate(people.staff_query(), per_page=PAGE_SIZE, error_out=False)
+    page = paginate(people.staff_query(), PAGE_SIZE)
     return render_template("admin/agents.html", pending=people.pending_agents(), page=page,
                            form=EmptyForm())
 
@@ -51,36 +51,36 @@ def _agent_decision(decision: str, user_id: int):
                       back=_back_to("agents"))
 
 
-@bp.post("/agents/<int:user_id>/approve")
+@bp.post("/agents/<id:user_id>/approve")
 def approve_agent(user_id: int):
     return _agent_decision("approve", user_id)
 
 
-@bp.post("/agents/<int:user_id>/reject")
+@bp.post("/agents/<id:user_id>/reject")
 def reject_agent(user_id: int):
     return _agent_decision("reject", user_id)
 
 
-@bp.post("/agents/<int:user_id>/suspend")
+@bp.post("/agents/<id:user_id>/suspend")
 def suspend_agent(user_id: int):
     return _agent_decision("suspend", user_id)
 
 
-@bp.post("/agents/<int:user_id>/reactivate")
+@bp.post("/agents/<id:user_id>/reactivate")
 def reactivate_agent(user_id: int):
     return _agent_decision("reactivate", user_id)
 
 
-@bp.post("/agents/<int:user_id>/promote")
+@bp.post("/agents/<id:user_id>/promote")
 def promote_agent(user_id: int):
     return _agent_decision("promote", user_id)
 
 
-@bp.route("/agents/<int:user_id>/teams", methods=["GET", "POST"])
+@bp.route("/agents/<id:user_id>/teams", methods=["GET", "POST"])
 def agent_teams(user_id: int):
     user = _person(user_id)
     form = AgentTeamsForm(posted_form(), teams=[t.id for t in user.teams])
-    form.teams.choices = options((t.id, t.name) for t in reference.teams())
+    form.teams.choices = choices((t.id, t.name) for t in reference.teams())
     return edit_page(form, lambda: people.set_agent_teams(current_user, user, form.teams.data),
                      done=f"{user.name}'s teams are saved.", back=admin_url("agents"),
                      title=f"Teams of {user.name}", submit_label="Save teams")
@@ -92,12 +92,12 @@ def agent_teams(user_id: int):
 def customers():
     search = CustomerSearchForm(request.args)
     term = search.q.data if search.validate() else None
-    page = db.paginate(people.customers_query(term), per_page=PAGE_SIZE, error_out=False)
+    page = paginate(people.customers_query(term), PAGE_SIZE)
     return render_template("admin/customers.html", search=search, page=page,
                            form=EmptyForm())
 
 
-@bp.post("/customers/<int:user_id>/deactivate")
+@bp.post("/customers/<id:user_id>/deactivate")
 def deactivate_customer(user_id: int):
     user = _person(user_id)
     return one_button(lambda: people.deactivate_customer(current_user, user),
@@ -105,7 +105,7 @@ def deactivate_customer(user_id: int):
                       back=_back_to("customers"))
 
 
-@bp.post("/customers/<int:user_id>/reactivate")
+@bp.post("/customers/<id:user_id>/reactivate")
 def reactivate_customer(user_id: int):
     user = _person(user_id)
     return one_button(lambda: people.reactivate_customer(current_user, user),

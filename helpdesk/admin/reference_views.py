@@ -7,17 +7,10 @@ from ..services.catalog import admin as reference
 from ..services.errors import DomainError
 from ..services.people import decisions as people
 from ..services.people.directory import staff_members
+from ..web import EmptyForm, choices, refuse
 from . import bp
-from .forms import (
-    CannedReplyForm,
-    CategoryForm,
-    EmptyForm,
-    FaqForm,
-    MembersForm,
-    TeamForm,
-    options,
-)
-from .handling import abort_for, admin_url, edit_page, one_button, posted_form
+from .forms import CannedReplyForm, CategoryForm, FaqForm, MembersForm, TeamForm
+from .handling import admin_url, edit_page, one_button, posted_form
 
 NO_CHOICE = (None, "— none —")
 
@@ -28,7 +21,7 @@ def _row(model, row_id: int | None):
     try:
         return reference.get(model, row_id)
     except DomainError as error:
-        abort_for(error)
+        refuse(error)
 
 
 # --- categories --------------------------------------------------------------------------
@@ -39,11 +32,11 @@ def categories():
 
 
 @bp.route("/categories/new", methods=["GET", "POST"], defaults={"category_id": None})
-@bp.route("/categories/<int:category_id>", methods=["GET", "POST"])
+@bp.route("/categories/<id:category_id>", methods=["GET", "POST"])
 def edit_category(category_id: int | None):
     category = _row(Category, category_id)
     form = CategoryForm(obj=category)
-    form.default_team_id.choices = options(
+    form.default_team_id.choices = choices(
         [NO_CHOICE] + [(t.id, t.name) for t in reference.teams()])
 
     def save():
@@ -64,7 +57,7 @@ def teams():
 
 
 @bp.route("/teams/new", methods=["GET", "POST"], defaults={"team_id": None})
-@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+@bp.route("/teams/<id:team_id>", methods=["GET", "POST"])
 def edit_team(team_id: int | None):
     team = _row(Team, team_id)
     form = TeamForm(obj=team)
@@ -77,11 +70,11 @@ def edit_team(team_id: int | None):
                      title=f"Edit {team.name}" if team else "New team")
 
 
-@bp.route("/teams/<int:team_id>/members", methods=["GET", "POST"])
+@bp.route("/teams/<id:team_id>/members", methods=["GET", "POST"])
 def team_members(team_id: int):
     team = _row(Team, team_id)
     form = MembersForm(posted_form(), members=[u.id for u in team.members])
-    form.members.choices = options((u.id, f"{u.name} ({u.email})")
+    form.members.choices = choices((u.id, f"{u.name} ({u.email})")
                                    for u in staff_members())
     return edit_page(form, lambda: people.set_team_members(current_user, team,
                                                            form.members.data),
@@ -89,7 +82,7 @@ def team_members(team_id: int):
                      title=f"Members of {team.name}", submit_label="Save members")
 
 
-@bp.post("/teams/<int:team_id>/delete")
+@bp.post("/teams/<id:team_id>/delete")
 def delete_team(team_id: int):
     team = _row(Team, team_id)
     return one_button(lambda: reference.delete_team(current_user, team),
@@ -105,11 +98,11 @@ def faq():
 
 
 @bp.route("/faq/new", methods=["GET", "POST"], defaults={"entry_id": None})
-@bp.route("/faq/<int:entry_id>", methods=["GET", "POST"])
+@bp.route("/faq/<id:entry_id>", methods=["GET", "POST"])
 def edit_faq(entry_id: int | None):
     entry = _row(FaqEntry, entry_id)
     form = FaqForm(obj=entry)
-    form.category_id.choices = options(
+    form.category_id.choices = choices(
         [NO_CHOICE] + [(c.id, c.name) for c in reference.categories()])
 
     def save():
@@ -120,7 +113,7 @@ def edit_faq(entry_id: int | None):
                      title="Edit FAQ entry" if entry else "New FAQ entry")
 
 
-@bp.post("/faq/<int:entry_id>/delete")
+@bp.post("/faq/<id:entry_id>/delete")
 def delete_faq(entry_id: int):
     entry = _row(FaqEntry, entry_id)
     return one_button(lambda: reference.delete_faq_entry(current_user, entry),
@@ -136,7 +129,7 @@ def canned_replies():
 
 
 @bp.route("/canned-replies/new", methods=["GET", "POST"], defaults={"reply_id": None})
-@bp.route("/canned-replies/<int:reply_id>", methods=["GET", "POST"])
+@bp.route("/canned-replies/<id:reply_id>", methods=["GET", "POST"])
 def edit_canned_reply(reply_id: int | None):
     reply = _row(CannedReply, reply_id)
     form = CannedReplyForm(obj=reply)
@@ -149,7 +142,7 @@ def edit_canned_reply(reply_id: int | None):
                      title=f"Edit {reply.title}" if reply else "New canned reply")
 
 
-@bp.post("/canned-replies/<int:reply_id>/delete")
+@bp.post("/canned-replies/<id:reply_id>/delete")
 def delete_canned_reply(reply_id: int):
     reply = _row(CannedReply, reply_id)
     return one_button(lambda: reference.delete_canned_reply(current_user, reply),

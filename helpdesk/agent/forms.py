@@ -17,42 +17,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..models import PRIORITY_LABELS, STATUS_LABELS, Priority, Status
 from ..portal.forms import NewTicketForm
-
-try:
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # WTForms < 3.3 takes (value, label) tuples and {group: [...]} dicts
-    SelectChoice = None
-
-from ..models import STATUS_LABELS, Priority, Status
-from ..services.ids import parse_id
 from ..services.queue.filters import SORTS, QueueFilters
-
-
-def choices(pairs, optgroup: str | None = None) -> list:
-    """SelectField choices from (value, label) pairs, in this WTForms' own terms."""
-    if SelectChoice is None:
-        return list(pairs)
-    return [SelectChoice(str(value), label, optgroup=optgroup) for value, label in pairs]
-
-
-def grouped_choices(first: tuple[str, str], groups: dict[str, list]) -> list | dict:
-    """A first option, then <optgroup>s."""
-    if SelectChoice is None:
-        return {"": [first], **groups}
-    flat = choices([first])
-    for name, pairs in groups.items():
-        flat += choices(pairs, optgroup=name)
-    return flat
-
+from ..web import choices, parse_id
 
 STATUS_PAIRS = [(s.value, STATUS_LABELS[s]) for s in Status]
-PRIORITY_PAIRS = [(p.value, p.value.capitalize()) for p in reversed(Priority)]
+PRIORITY_PAIRS = [(p.value, PRIORITY_LABELS[p]) for p in reversed(Priority)]
 ANY = ("", "Any")
-
-
-def _id_or_none(value) -> int | None:
-    return parse_id(value)
 
 
 class QueueFilterForm(FlaskForm):
@@ -95,8 +67,8 @@ class QueueFilterForm(FlaskForm):
         return QueueFilters(
             status=self.status.data if self.status.data in set(Status) else None,
             priority=self.priority.data if self.priority.data in set(Priority) else None,
-            category_id=_id_or_none(self.category.data), team_id=_id_or_none(self.team.data),
-            assignee_id=_id_or_none(self.assignee.data), mine=bool(self.mine.data),
+            category_id=parse_id(self.category.data), team_id=parse_id(self.team.data),
+            assignee_id=parse_id(self.assignee.data), mine=bool(self.mine.data),
             unassigned=bool(self.unassigned.data), overdue=bool(self.overdue.data),
             open_only=bool(self.open_only.data), created_from=self.created_from.data,
             created_to=self.created_to.data, search=(self.q.data or "").strip(),
@@ -132,10 +104,6 @@ class PriorityForm(FlaskForm):
 
 class AssignForm(FlaskForm):
     assignee = SelectField("Assignee", validate_choice=False, validators=[Optional()])
-
-
-class ActionForm(FlaskForm):
-    """One-button POSTs (Take): only the CSRF token."""
 
 
 class EscalateForm(FlaskForm):

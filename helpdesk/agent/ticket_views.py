@@ -7,34 +7,18 @@ re-renders the page with the refusal next to its field (400 invalid, 403 not all
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..models import STATUS_LABELS, Status
 from ..permissions import can_work_ticket
-from ..services.errors import Conflict, DomainError, Forbidden, NotFound
+from ..services.errors import DomainError, NotFound
 from ..services.tickets import assignment, conversation, workspace
 from ..services.tickets import details as ticket_details
 from ..services.tickets import status as ticket_status
+from ..web import EmptyForm, choices, priority_label, show_refusal, status_label
 from . import bp
-from .forms import (
-    ActionForm,
-    AssignForm,
-    DetailsForm,
-    EscalateForm,
-    PriorityForm,
-    ReplyForm,
-    StatusForm,
-    choices,
-)
+from .forms import AssignForm, DetailsForm, EscalateForm, PriorityForm, ReplyForm, StatusForm
 
 FORMS = {"reply_form": ReplyForm, "status_form": StatusForm, "priority_form": PriorityForm,
-         "assign_form": AssignForm, "take_form": ActionForm, "escalate_form": EscalateForm,
+         "assign_form": AssignForm, "take_form": EmptyForm, "escalate_form": EscalateForm,
          "details_form": DetailsForm}
-
-
-@bp.context_processor
-def workspace_helpers():
-    def attachment_url(attachment) -> str:
-        return url_for("public.download", attachment_id=attachment.id)
-    return {"attachment_url": attachment_url}
 
 
 def _ticket(number: str):
@@ -74,10 +58,8 @@ def render_ticket(number: str, status: int = 200, **forms):
     refs = workspace.references(canned=True)
     for name in FORMS:
         forms.setdefault(name, _prefill(name, ticket))
-    current = Status(ticket.status)
     forms["status_form"].status.choices = choices(
-        [(current.value, STATUS_LABELS[current])]
-        + [(s.value, STATUS_LABELS[s]) for s in page.status_targets])
+        [(s, status_label(s)) for s in [ticket.status, *page.status_targets]])
     forms["assign_form"].assignee.choices = choices(
         [("", "Unassigned")] + [(u.id, u.name) for u in refs.staff])
     forms["details_form"].team.choices = choices(
@@ -91,15 +73,8 @@ def render_ticket(number: str, status: int = 200, **forms):
 
 def _refused(number: str, form_name: str, form, error: DomainError, default_field: str):
     """Re-render with the refusal next to its field (or above the form)."""
-    if isinstance(error, NotFound):
-        abort(404)
-    target = getattr(form, error.field or default_field, None)
-    if target is not None and hasattr(target, "errors"):
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-    code = 403 if isinstance(error, Forbidden) else 409 if isinstance(error, Conflict) else 400
-    return render_ticket(number, code, **{form_name: form})
+    status = show_refusal(form, error, default_field)
+    return render_ticket(number, status, **{form_name: form})
 
 
 def _back(ticket, anchor: str | None = None):
@@ -139,7 +114,7 @@ def change_status(number):
     except DomainError as error:
         return _refused(number, "status_form", form, error, "status")
     if changed:
-        flash(f"Status changed to {STATUS_LABELS[Status(ticket.status)]}.", "success")
+        flash(f"Status changed to {status_label(ticket.status)}.", "success")
     return _back(ticket)
 
 
@@ -153,7 +128,7 @@ def change_priority(number):
         assignment.change_priority(ticket, current_user, form.priority.data)
     except DomainError as error:
         return _refused(number, "priority_form", form, error, "priority")
-    flash(f"Priority is {ticket.priority.capitalize()}.", "success")
+    flash(f"Priority is {priority_label(ticket.priority)}.", "success")
     return _back(ticket)
 
 
@@ -175,7 +150,7 @@ def assign(number):
 @bp.post("/tickets/<number>/take")
 def take(number):
     ticket = _ticket(number)
-    form = ActionForm()
+    form = EmptyForm()
     if not form.validate():
         return render_ticket(number, 400, take_form=form)
     try:

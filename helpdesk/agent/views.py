@@ -3,7 +3,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 from flask import (
     Response,
-    abort,
     flash,
     redirect,
     render_template,
@@ -15,21 +14,15 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ..models import STATUS_LABELS, Status
-from ..services.errors import DomainError, Forbidden
+from ..permissions import can_assign
+from ..services.errors import DomainError
 from ..services.queue import filters as queues
 from ..services.reporting import export
 from ..services.tickets import bulk as bulk_actions
 from ..services.tickets import customer, opening, workspace
+from ..web import choices, form_status, grouped_choices, page_arg, refuse, show_refusal
 from . import bp
-from .forms import (
-    ANY,
-    PRIORITY_PAIRS,
-    BulkForm,
-    QueueFilterForm,
-    TicketForCustomerForm,
-    choices,
-    grouped_choices,
-)
+from .forms import ANY, PRIORITY_PAIRS, BulkForm, QueueFilterForm, TicketForCustomerForm
 
 
 def _filter_form(args: MultiDict, refs) -> QueueFilterForm:
@@ -43,12 +36,11 @@ def _filter_form(args: MultiDict, refs) -> QueueFilterForm:
 
 def bulk_choices(refs) -> list:
     """Grouped options of the bulk-action select ("kind:value")."""
-    if current_user.is_admin:
+    if can_assign(current_user):
         assign = [(f"assign:{u.id}", u.name) for u in refs.staff]
+        assign.append(("assign:none", "Nobody (unassign)"))
     else:  # agents assign only themselves: a take, for unassigned tickets
         assign = [(f"assign:{current_user.id}", "Me (take unassigned tickets)")]
-    if current_user.is_admin:
-        assign.append(("assign:none", "Nobody (unassign)"))
     return grouped_choices(("", "Choose an action…"), {
         "Assign to": assign,
         "Set status": [(f"status:{s.value}", STATUS_LABELS[s]) for s in Status],
@@ -66,7 +58,7 @@ def render_queue(args: MultiDict, bulk_form: BulkForm | None = None, status: int
     if args and not form.validate():
         status = 400  # the rest of the filters still apply; the bad one shows its error
     filters = form.filters()
-    page = queues.queue_page(current_user, filters, page=args.get("page", 1, type=int))
+    page = queues.queue_page(current_user, filters, page=page_arg(args.get("page")))
     bulk_form = bulk_form or BulkForm(formdata=None)
     bulk_form.bulk_action.choices = bulk_choices(refs)
     bulk_form.next.data = url_for(".queue", **_queue_args(args), page=page.page)
@@ -100,12 +92,14 @@ def bulk():
             result = bulk_actions.bulk_update(current_user, form.ticket_ids.data,
                                            form.bulk_action.data)
         except DomainError as error:
-            form.bulk_action.errors.append(error.message)
+            status = show_refusal(form, error, "bulk_action")
         else:
             _flash_bulk_result(result)
             return redirect(back)
+    else:
+        status = 400
     args = MultiDict(parse_qsl(urlsplit(back).query, keep_blank_values=True))
-    return render_queue(args, bulk_form=form, status=400)
+    return render_queue(args, bulk_form=form, status=status)
 
 
 MAX_LISTED = 60  # flashes live in the session cookie: keep them small
@@ -137,8 +131,8 @@ def export_csv():
     form.validate()
     try:
         rows = export.export_rows(current_user, form.filters())
-    except Forbidden:
-        abort(403)
+    except DomainError as error:
+        refuse(error)
     return Response(
         stream_with_context(export.csv_chunks(rows)), mimetype="text/csv",
         headers={"Content-Disposition":
@@ -151,6 +145,7 @@ def new_ticket():
     """Open a ticket for a customer who phoned or wrote in."""
     form = TicketForCustomerForm()
     form.set_categories(customer.category_choices())
+    status = form_status(form)
     if form.validate_on_submit():
         try:
             ticket = opening.open_for_customer(
@@ -159,8 +154,8 @@ def new_ticket():
                 category_id=form.category.data, priority=form.priority.data,
                 order_reference=form.order_reference.data, files=form.attachments.data)
         except DomainError as error:
-            getattr(form, error.field or "", form.customer_email).errors.append(error.message)
+            status = show_refusal(form, error, "customer_email")
         else:
             flash(f"Ticket {ticket.number} is open for {ticket.requester.name}.", "success")
             return redirect(url_for(".ticket", number=ticket.number))
-    return render_template("agent/new_ticket.html", form=form), 400 if form.is_submitted() else 200
+    return render_template("agent/new_ticket.html", form=form), status

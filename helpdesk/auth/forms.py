@@ -3,11 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Regexp, ValidationError
 
-try:
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # WTForms < 3.3 takes (value, label) tuples
-    def SelectChoice(value, label):  # noqa: N802
-        return (value, label)
+from ..web import choices
 
 PASSWORD_MIN = 8
 
@@ -56,9 +52,9 @@ class ApiTokenForm(FlaskForm):
     read = BooleanField("Read", default=True,
                         description="See tickets, messages, files and statistics.")
     write = BooleanField("Write", description="Open, change and answer tickets.")
-    expires = SelectField("Expires", default="90", choices=[
-        SelectChoice("30", "In 30 days"), SelectChoice("90", "In 90 days"),
-        SelectChoice("365", "In a year"), SelectChoice("never", "Never (until revoked)")])
+    expires = SelectField("Expires", default="90", choices=choices([
+        ("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year"),
+        ("never", "Never (until revoked)")]))
 
     def validate_write(self, field):
         if not (field.data or self.read.data):

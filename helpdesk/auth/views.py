@@ -1,12 +1,11 @@
-from urllib.parse import urlsplit
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_fresh, login_required, login_user, logout_user
 
 from ..extensions import limiter
-from ..permissions import can_use_api, home_endpoint
-from ..services.errors import DomainError, Forbidden, InvalidInput, NotFound
+from ..permissions import can_use_api, home_endpoint, is_pending_agent
+from ..services.errors import DomainError, NotFound
 from ..services.people import accounts, tokens
+from ..web import form_status, local_url, show_refusal
 from . import bp
 from .forms import (
     AgentApplicationForm,
@@ -17,18 +16,6 @@ from .forms import (
 )
 
 BAD_LOGIN = "Wrong e-mail or password."
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site: no scheme, no host, no protocol-relative `//`."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
-
-
-def _form_status(form) -> int:
-    return 400 if form.is_submitted() else 200
 
 
 def _login_email_key() -> str:
@@ -58,9 +45,9 @@ def login():
         else:
             login_user(user, remember=form.remember.data)
             accounts.record_login(user)
-            return redirect(_safe_next(request.args.get("next"))
+            return redirect(local_url(request.args.get("next"))
                             or url_for(home_endpoint(user)))
-    return render_template("auth/login.html", form=form), _form_status(form)
+    return render_template("auth/login.html", form=form), form_status(form)
 
 
 @bp.post("/logout")
@@ -77,13 +64,13 @@ def register():
         try:
             user = accounts.register_customer(name=form.name.data, email=form.email.data,
                                               password=form.password.data)
-        except InvalidInput as error:
-            getattr(form, error.field).errors.append(error.message)
+        except DomainError as error:
+            show_refusal(form, error)
         else:
             login_user(user)
             flash("Welcome! Your account is ready.", "success")
             return redirect(url_for("portal.tickets"))
-    return render_template("auth/register.html", form=form), _form_status(form)
+    return render_template("auth/register.html", form=form), form_status(form)
 
 
 @bp.route("/register/agent", methods=["GET", "POST"])
@@ -94,19 +81,19 @@ def register_agent():
             user = accounts.apply_as_agent(
                 name=form.name.data, email=form.email.data, password=form.password.data,
                 contact_number=form.contact_number.data)
-        except InvalidInput as error:
-            getattr(form, error.field).errors.append(error.message)
+        except DomainError as error:
+            show_refusal(form, error)
         else:
             login_user(user)
             return redirect(url_for("auth.pending"))
-    return render_template("auth/register_agent.html", form=form), _form_status(form)
+    return render_template("auth/register_agent.html", form=form), form_status(form)
 
 
 @bp.get("/pending")
 @login_required
 def pending():
     """Agents waiting for approval see this and nothing of the queue."""
-    if current_user.is_staff or current_user.is_customer:
+    if not is_pending_agent(current_user):
         return redirect(url_for(home_endpoint(current_user)))
     return render_template("auth/pending.html")
 
@@ -119,13 +106,13 @@ def change_password():
         try:
             accounts.change_password(current_user, form.current_password.data,
                                      form.new_password.data)
-        except InvalidInput as error:
-            getattr(form, error.field).errors.append(error.message)
+        except DomainError as error:
+            show_refusal(form, error)
         else:
             login_user(current_user._get_current_object())  # session id has the new nonce
             flash("Your password is changed. Other sessions are signed out.", "success")
             return redirect(url_for(home_endpoint(current_user)))
-    return render_template("auth/password.html", form=form), _form_status(form)
+    return render_template("auth/password.html", form=form), form_status(form)
 
 
 # --- the account page: personal API tokens ---------------------------------------------
@@ -159,10 +146,8 @@ def create_api_token():
             current_user, name=form.name.data, scopes=form.scopes,
             expires_in_days=form.expires_in_days)
     except DomainError as error:
-        field = {"name": form.name, "scopes": form.write, "expires": form.expires}.get(
-            error.field or "")
-        (field.errors if field is not None else form.form_errors).append(error.message)
-        return _account_page(form, status=403 if isinstance(error, Forbidden) else 400)
+        status = show_refusal(form, error, "write" if error.field == "scopes" else None)
+        return _account_page(form, status=status)
     return _account_page(new_token=secret, status=201)
 
 

@@ -1,8 +1,10 @@
 """All models, importable from one place (Alembic needs them all loaded)."""
 from .activity import AuditEvent, Feedback, Notification
 from .base import (
+                   AGENT_STATUS_LABELS,
                    DONE_STATUSES,
                    OPEN_STATUSES,
+                   PRIORITY_LABELS,
                    STATUS_LABELS,
                    AgentStatus,
                    Priority,
@@ -17,6 +19,7 @@ from .tokens import ApiToken, TokenKind
 from .users import Team, User, team_members
 
 __all__ = [
+    "AGENT_STATUS_LABELS", "PRIORITY_LABELS",
     "AgentStatus", "ApiToken", "Attachment", "AuditEvent", "CannedReply", "Category",
     "DONE_STATUSES", "FaqEntry", "Feedback", "Message", "Notification", "OPEN_STATUSES",
     "Priority", "Role", "STATUS_LABELS", "Setting", "SlaTarget", "Status", "Team", "Ticket",

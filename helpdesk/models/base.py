@@ -42,6 +42,7 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
+# The words people see for each value, everywhere (pages, flashes, CSV, statistics).
 STATUS_LABELS = {
     Status.NEW: "New",
     Status.OPEN: "Open",
@@ -49,6 +50,19 @@ STATUS_LABELS = {
     Status.ON_HOLD: "Pending / on hold",
     Status.RESOLVED: "Resolved",
     Status.CLOSED: "Closed",
+}
+PRIORITY_LABELS = {
+    Priority.LOW: "Low",
+    Priority.MEDIUM: "Medium",
+    Priority.HIGH: "High",
+    Priority.URGENT: "Urgent",
+    Priority.CRITICAL: "Critical",
+}
+AGENT_STATUS_LABELS = {
+    AgentStatus.PENDING: "Pending",
+    AgentStatus.APPROVED: "Approved",
+    AgentStatus.REJECTED: "Rejected",
+    AgentStatus.SUSPENDED: "Suspended",
 }
 OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.IN_PROGRESS, Status.ON_HOLD)
 DONE_STATUSES = (Status.RESOLVED, Status.CLOSED)

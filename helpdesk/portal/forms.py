@@ -11,12 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..validators import NumberRange
-
-try:
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # WTForms < 3.3 takes (value, label) tuples
-    def SelectChoice(value, label):  # noqa: N802
-        return (value, label)
+from ..web import choices, optional_id
 
 RATING_MESSAGE = "Choose a rating from 1 to 5."
 ATTACHMENTS_HELP = "Photos, PDFs, Office or text files. Choose several at once if you like."
@@ -35,16 +30,15 @@ class NewTicketForm(FlaskForm):
     description = TextAreaField("Description", validators=[
         DataRequired(message="Tell us what happened."), Length(max=20000)])
     # The service refuses a category that is not (or no longer) active.
-    category = SelectField("Category", coerce=optional_int, validators=[Optional()],
+    category = SelectField("Category", coerce=optional_id, validators=[Optional()],
                            validate_choice=False)
     order_reference = StringField("Order reference", validators=[Optional(), Length(max=100)],
                                   description="The order or delivery number, if there is one.")
     attachments = MultipleFileField("Attachments", description=ATTACHMENTS_HELP)
     follow_up = HiddenField()
 
-    def set_categories(self, choices) -> None:
-        self.category.choices = [SelectChoice(value, label)
-                                 for value, label in [("", "Not sure"), *choices]]
+    def set_categories(self, categories) -> None:
+        self.category.choices = choices([("", "Not sure"), *categories])
 
 
 class ReplyForm(FlaskForm):
@@ -54,10 +48,9 @@ class ReplyForm(FlaskForm):
 
 
 class FeedbackForm(FlaskForm):
-    rating = SelectField("Rating", coerce=optional_int, validate_choice=False, choices=[
-        SelectChoice(value, label) for value, label in (
-            ("", "Choose…"), (5, "5 – Excellent"), (4, "4 – Good"), (3, "3 – Okay"),
-            (2, "2 – Poor"), (1, "1 – Very poor"))],
+    rating = SelectField("Rating", coerce=optional_int, validate_choice=False, choices=choices([
+        ("", "Choose…"), (5, "5 – Excellent"), (4, "4 – Good"), (3, "3 – Okay"),
+        (2, "2 – Poor"), (1, "1 – Very poor")]),
         validators=[InputRequired(message=RATING_MESSAGE),
                     NumberRange(min=1, max=5, message=RATING_MESSAGE)])
     comment = TextAreaField("Comment", validators=[Optional(), Length(max=5000)])

@@ -1,17 +1,16 @@
 """The customer portal: my tickets, a new ticket, the ticket page and what a customer
 may do there (reply, confirm, withdraw, rate). Views parse, call one service, answer."""
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import Field
 
-from ..extensions import db
 from ..permissions import get_visible_ticket
-from ..services.errors import DomainError, NotFound
+from ..services.errors import DomainError
 from ..services.files.uploads import describe_limit
 from ..services.tickets import conversation
 from ..services.tickets import customer as portal
 from ..services.tickets import feedback as ticket_feedback
 from ..services.tickets import status as ticket_status
+from ..web import form_status, paginate, refusal_status, refuse, show_refusal
 from . import bp
 from .forms import FeedbackForm, NewTicketForm, ReplyForm
 
@@ -29,18 +28,6 @@ def portal_helpers():
     return {"attachments_help": attachments_help, "has_unseen_reply": portal.has_unseen_reply}
 
 
-def show_error(form, error: DomainError) -> None:
-    """Put a refusal from the service next to the field it is about (or above the form).
-    "Not found" stays a 404, so nobody learns whose ticket a number is."""
-    if isinstance(error, NotFound):
-        abort(404)
-    field = getattr(form, error.field, None) if error.field else None
-    if isinstance(field, Field):
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
 # --- my tickets ------------------------------------------------------------------------
 
 @bp.get("/")
@@ -54,10 +41,13 @@ def tickets_list():
     if status not in portal.STATUS_FILTERS:
         status = portal.DEFAULT_STATUS_FILTER
     q = request.args.get("q", "").strip()[:portal.SEARCH_MAX]
-    page = db.paginate(portal.my_tickets(current_user, status=status, q=q),
-                       per_page=PER_PAGE, error_out=False)
-    return render_template("portal/tickets.html", page=page, status=status, q=q,
-                           status_filters=list(portal.STATUS_FILTERS))
+    page = paginate(portal.my_tickets(current_user, status=status, q=q), PER_PAGE)
+    filtered = bool(q) or status != portal.DEFAULT_STATUS_FILTER
+    return render_template(
+        "portal/tickets.html", page=page, status=status, q=q, filtered=filtered,
+        status_filters=[(name, f.label) for name, f in portal.STATUS_FILTERS.items()],
+        query_args={"status": "" if status == portal.DEFAULT_STATUS_FILTER else status,
+                    "q": q})
 
 
 # --- a new ticket ----------------------------------------------------------------------
@@ -68,14 +58,15 @@ def new_ticket():
     if request.method == "GET" and request.args.get("follow_up"):
         try:
             parent = portal.follow_up_parent(current_user, request.args["follow_up"])
-        except NotFound:
-            abort(404)
         except DomainError as error:
+            if refusal_status(error) == 404:
+                refuse(error)
             flash(error.message, "info")
             return redirect(url_for(".ticket", number=request.args["follow_up"]))
         data = portal.follow_up_defaults(parent)
     form = NewTicketForm(data=data)
     form.set_categories(portal.category_choices())
+    status = form_status(form)
     if form.validate_on_submit():
         try:
             ticket = portal.open_ticket(
@@ -83,12 +74,11 @@ def new_ticket():
                 category_id=form.category.data, order_reference=form.order_reference.data,
                 files=form.attachments.data, follow_up=form.follow_up.data)
         except DomainError as error:
-            show_error(form, error)
+            status = show_refusal(form, error)
         else:
             flash(f"Ticket {ticket.number} is open. We will answer you on this page.",
                   "success")
             return redirect(url_for(".ticket", number=ticket.number))
-    status = 400 if form.is_submitted() else 200
     return render_template("portal/new_ticket.html", form=form), status
 
 
@@ -102,11 +92,12 @@ def render_ticket(ticket, *, reply_form=None, feedback_form=None, error=None, st
         feedback_form=feedback_form or FeedbackForm(formdata=None)), status
 
 
-def refuse(ticket, error: DomainError):
+def refused_action(ticket, error: DomainError):
     """A one-button action the rules said no to: the page again, with the reason."""
-    if isinstance(error, NotFound):
-        abort(404)
-    return render_ticket(ticket, error=error.message, status=400)
+    status = refusal_status(error)
+    if status == 404:
+        refuse(error)
+    return render_ticket(ticket, error=error.message, status=status)
 
 
 @bp.get("/tickets/<number>")
@@ -120,33 +111,35 @@ def ticket(number):
 def reply(number):
     ticket = get_visible_ticket(current_user, number)
     form = ReplyForm()
+    status = 400
     if form.validate_on_submit():
         try:
             message = conversation.post_reply(ticket, current_user, form.body.data,
                                               files=form.attachments.data)
         except DomainError as error:
-            show_error(form, error)
+            status = show_refusal(form, error)
         else:
             flash("Your reply is sent.", "success")
             return redirect(url_for(".ticket", number=ticket.number,
                                     _anchor=f"message-{message.id}"))
-    return render_ticket(ticket, reply_form=form, status=400)
+    return render_ticket(ticket, reply_form=form, status=status)
 
 
 @bp.post("/tickets/<number>/feedback")
 def feedback(number):
     ticket = get_visible_ticket(current_user, number)
     form = FeedbackForm()
+    status = 400
     if form.validate_on_submit():
         try:
             ticket_feedback.submit_feedback(ticket, current_user, form.rating.data,
                                             form.comment.data)
         except DomainError as error:
-            show_error(form, error)
+            status = show_refusal(form, error)
         else:
             flash("Thank you for rating the help you got.", "success")
             return redirect(url_for(".ticket", number=ticket.number))
-    return render_ticket(ticket, feedback_form=form, status=400)
+    return render_ticket(ticket, feedback_form=form, status=status)
 
 
 def _customer_action(number: str, action, done: str):
@@ -155,7 +148,7 @@ def _customer_action(number: str, action, done: str):
     try:
         action(ticket, current_user)
     except DomainError as error:
-        return refuse(ticket, error)
+        return refused_action(ticket, error)
     flash(done.format(number=ticket.number), "success")
     return redirect(url_for(".ticket", number=ticket.number))
 

@@ -3,11 +3,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
 from ..models import Notification
 from ..services import notifications
 from ..services.catalog import faq as faq_service
 from ..services.files import attachments
+from ..web import paginate, parse_id
 from . import bp
 
 
@@ -20,7 +20,7 @@ def index():
 
 @bp.get("/faq")
 def faq():
-    category_id = request.args.get("category", type=int)
+    category_id = parse_id(request.args.get("category"))
     q = request.args.get("q", "").strip()[:faq_service.SEARCH_MAX]
     groups = faq_service.published_groups(category_id=category_id, q=q)
     return render_template("public/faq.html", groups=groups, q=q, category_id=category_id,
@@ -37,7 +37,7 @@ def faq_suggestions():
 
 # --- files -----------------------------------------------------------------------------
 
-@bp.get("/files/<int:attachment_id>", endpoint="download")
+@bp.get("/files/<id:attachment_id>", endpoint="download")
 @login_required
 def download(attachment_id: int):
     """A file, for people who may see the message (or ticket) it belongs to; 404 for
@@ -60,10 +60,9 @@ def download(attachment_id: int):
 @bp.get("/notifications", endpoint="notifications")
 @login_required
 def notifications_list():
-    page = db.paginate(select(Notification).where(Notification.user_id == current_user.id)
-                       .options(selectinload(Notification.ticket))
-                       .order_by(Notification.created_at.desc(), Notification.id.desc()),
-                       per_page=30)
+    page = paginate(select(Notification).where(Notification.user_id == current_user.id)
+                    .options(selectinload(Notification.ticket))
+                    .order_by(Notification.created_at.desc(), Notification.id.desc()), 30)
     return render_template("public/notifications.html", page=page)
 
 

@@ -18,14 +18,15 @@ CHAR_W = 7  # rough width of one 12px glyph: enough for layout without a font en
 ROW_H = 28
 BAR_H = 18
 TEXT = 'font-family="system-ui, sans-serif" font-size="12" fill="#374151"'
-BAR_FILL = "#2563eb"
+# Fallback colours: static/css/app.css sets the same on .bar and .series-0 … .series-4.
+BAR_FILL = "#2453c7"
 # Colour *and* dash pattern differ per series, so lines stay apart without colour vision.
 SERIES_STYLES = (
-    ("#2563eb", "none"),
-    ("#c2410c", "6 4"),
-    ("#15803d", "2 3"),
-    ("#7c3aed", "10 3 2 3"),
-    ("#be123c", "4 2"),
+    ("#2453c7", "none"),
+    ("#c26a00", "6 4"),
+    ("#2f8a46", "2 3"),
+    ("#7a4fd1", "10 3 2 3"),
+    ("#b3261e", "4 2"),
 )
 SVG_NS = "http://www.w3.org/2000/svg"
 # Characters XML/HTML cannot carry: one stray byte in a category name must not break the page.

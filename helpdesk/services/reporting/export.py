@@ -14,7 +14,17 @@ from sqlalchemy.orm import aliased
 
 from ... import permissions
 from ...extensions import db
-from ...models import STATUS_LABELS, Category, Status, Team, Ticket, User, utcnow
+from ...models import (
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+    Category,
+    Priority,
+    Status,
+    Team,
+    Ticket,
+    User,
+    utcnow,
+)
 from ..errors import Forbidden
 from ..queue.filters import QueueFilters, conditions, order_by, overdue_condition
 
@@ -72,7 +82,7 @@ def _rows(viewer: User, filters: QueueFilters) -> Iterator[list[str]]:
     for row in db.session.execute(query):
         cells = list(row)
         cells[2] = STATUS_LABELS.get(Status(cells[2]), cells[2])
-        cells[3] = str(cells[3]).capitalize()
+        cells[3] = PRIORITY_LABELS.get(Priority(cells[3]), cells[3])
         cells[12] = bool(cells[12])
         yield [safe_cell(c) for c in cells]
 

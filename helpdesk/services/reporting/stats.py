@@ -19,6 +19,7 @@ from ...extensions import db
 from ...models import (
     DONE_STATUSES,
     OPEN_STATUSES,
+    PRIORITY_LABELS,
     STATUS_LABELS,
     Category,
     Feedback,
@@ -63,7 +64,7 @@ def dashboard(now: datetime | None = None) -> Dashboard:
     return Dashboard(
         by_status=[(STATUS_LABELS[s], status_counts.get(s, 0)) for s in Status],
         by_priority=_labelled(count_by(Ticket.priority),
-                              [(p, p.value.title()) for p in Priority]),
+                              [(p, PRIORITY_LABELS[p]) for p in Priority]),
         by_category=_named(count_by(Ticket.category_id), Category, "No category"),
         by_team=_named(count_by(Ticket.team_id), Team, "No team"),
         total=sum(status_counts.values()),

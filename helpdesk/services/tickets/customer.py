@@ -6,6 +6,7 @@ notes in the query.
 """
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import selectinload
@@ -14,6 +15,7 @@ from ... import permissions
 from ...extensions import db
 from ...models import (
     OPEN_STATUSES,
+    STATUS_LABELS,
     Attachment,
     Category,
     Message,
@@ -31,12 +33,18 @@ from .conversation import thread
 from .opening import create_ticket
 from .workflow import Way, next_status
 
-# The status filter of "My tickets": name -> statuses (None: every status).
-STATUS_FILTERS: dict[str, tuple[Status, ...] | None] = {
-    "open": OPEN_STATUSES,
-    "resolved": (Status.RESOLVED,),
-    "closed": (Status.CLOSED,),
-    "all": None,
+
+class StatusFilter(NamedTuple):
+    label: str
+    statuses: tuple[Status, ...] | None  # None: every status
+
+
+# The status filter of "My tickets", in the order the page offers them.
+STATUS_FILTERS: dict[str, StatusFilter] = {
+    "open": StatusFilter("Open", OPEN_STATUSES),
+    "resolved": StatusFilter(STATUS_LABELS[Status.RESOLVED], (Status.RESOLVED,)),
+    "closed": StatusFilter(STATUS_LABELS[Status.CLOSED], (Status.CLOSED,)),
+    "all": StatusFilter("All", None),
 }
 DEFAULT_STATUS_FILTER = "all"
 SEARCH_MAX = 100
@@ -52,7 +60,7 @@ def my_tickets(customer: User, *, status: str = DEFAULT_STATUS_FILTER, q: str = 
     query = (permissions.visible_tickets(customer)
              .options(selectinload(Ticket.category))
              .order_by(Ticket.public_activity_at.desc(), Ticket.id.desc()))
-    statuses = STATUS_FILTERS.get(status, STATUS_FILTERS[DEFAULT_STATUS_FILTER])
+    statuses = STATUS_FILTERS.get(status, STATUS_FILTERS[DEFAULT_STATUS_FILTER]).statuses
     if statuses is not None:
         query = query.where(Ticket.status.in_([str(s) for s in statuses]))
     return query.where(*public_text_conditions(q))

@@ -1,0 +1,222 @@
+"""What every blueprint needs between HTTP and the services, written once.
+
+- A service's refusal (services/errors.py) as a response: next to its form field, with
+  the status code that says what happened (400 bad input, 403 not allowed, 404 not
+  found, 409 someone got there first), or as an error page.
+- Ids and page numbers from URLs, bounded before they reach a query (an id past the
+  32-bit range is a 404, never an OverflowError), and pagination from `?page=`.
+- WTForms choices in this WTForms' own terms, and the one-button form.
+- Labels and links for templates (`|status_label`, `ticket_url(ticket)`).
+
+Blueprints import from here; nothing here decides who may do what (permissions.py does).
+"""
+from collections.abc import Iterable
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter, ValidationError
+from wtforms import Field
+
+try:
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # WTForms < 3.3 takes (value, label) tuples and {group: [...]} dicts
+    SelectChoice = None
+
+from . import permissions
+from .extensions import db
+from .models import AGENT_STATUS_LABELS, PRIORITY_LABELS, STATUS_LABELS, Priority, Status
+from .services.errors import Conflict, DomainError, Forbidden, NotFound
+from .services.ids import MAX_ID, parse_id
+
+__all__ = [
+    "MAX_PAGE", "EmptyForm", "IdConverter", "account_label", "attachment_url", "choices",
+    "form_status", "grouped_choices", "init_app", "local_url", "optional_id", "page_arg",
+    "paginate", "parse_id", "priority_label", "refusal_status", "refuse", "show_refusal",
+    "staff_label", "status_label", "ticket_url",
+]
+
+
+# --- refusals ----------------------------------------------------------------------------
+
+def refusal_status(error: DomainError) -> int:
+    """The HTTP status of a refusal: 404 missing (or not visible: we never say which),
+    403 not allowed, 409 someone else got there first, 400 anything else about the
+    input (a transition the workflow refuses included: the form shows why)."""
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, Forbidden):
+        return 403
+    if isinstance(error, Conflict):
+        return 409
+    return 400
+
+
+def refuse(error: DomainError) -> NoReturn:
+    """The error page for a refusal that has no form to show it on (a lookup by id)."""
+    abort(refusal_status(error))
+
+
+def show_refusal(form, error: DomainError, field: str | None = None) -> int:
+    """Put a service's refusal next to the field it names (else next to `field`, else
+    above the form) and return the status to re-render the form with. "Not found" is a
+    404 page instead: the form is about something this person may not see."""
+    status = refusal_status(error)
+    if status == 404:
+        abort(404)
+    for name in (error.field, field):
+        target = getattr(form, name, None) if name else None
+        if isinstance(target, Field):
+            target.errors = [*target.errors, error.message]
+            break
+    else:
+        form.form_errors.append(error.message)
+    return status
+
+
+def form_status(form) -> int:
+    """A submitted form that is shown again did not go through: 400."""
+    return 400 if form.is_submitted() else 200
+
+
+# --- forms -------------------------------------------------------------------------------
+
+class EmptyForm(FlaskForm):
+    """A one-button POST (take, approve, delete): the CSRF token is all it carries."""
+
+
+def choices(pairs: Iterable[tuple[object, str]], optgroup: str | None = None) -> list:
+    """SelectField choices from (value, label) pairs, in this WTForms' own terms. Values
+    become strings, as the browser sends them back (None → "", the blank choice)."""
+    pairs = [("" if value is None else str(value), label) for value, label in pairs]
+    if SelectChoice is None:
+        return pairs
+    return [SelectChoice(value, label, optgroup=optgroup) for value, label in pairs]
+
+
+def optional_id(value) -> int | None:
+    """`coerce` for a select of rows with a blank choice: "" → None, else a row id
+    (anything else is not a valid choice)."""
+    if value in (None, "", "None"):
+        return None
+    number = parse_id(value)
+    if number is None:
+        raise ValueError("Not a valid choice.")
+    return number
+
+
+def grouped_choices(first: tuple[str, str], groups: dict[str, list]) -> list | dict:
+    """A first option, then one <optgroup> per group."""
+    if SelectChoice is None:
+        return {"": choices([first]), **{name: choices(pairs) for name, pairs in groups.items()}}
+    flat = choices([first])
+    for name, pairs in groups.items():
+        flat += choices(pairs, optgroup=name)
+    return flat
+
+
+# --- ids, pages and links ----------------------------------------------------------------
+
+class IdConverter(IntegerConverter):
+    """`<id:name>` in a route: a row id, 1 to 2^31-1. Anything else does not match the
+    route (404) before the view or a query sees it. Takes no arguments."""
+
+    def __init__(self, map):
+        super().__init__(map, min=1, max=MAX_ID)
+
+    def to_python(self, value: str) -> int:
+        if len(value) > len(str(MAX_ID)):  # no need to read a thousand digits
+            raise ValidationError()
+        return super().to_python(value)
+
+
+MAX_PAGE = 100_000  # far past any list's end; keeps OFFSET a small number
+
+
+def page_arg(value) -> int:
+    """`?page=` as a page number: 1 when missing or not a number, at most MAX_PAGE."""
+    text = str(value if value is not None else "").strip()
+    if not text.isascii() or not text.isdigit():
+        return 1
+    digits = text.lstrip("0") or "0"
+    number = int(digits) if len(digits) <= len(str(MAX_PAGE)) else MAX_PAGE
+    return max(1, min(number, MAX_PAGE))
+
+
+def paginate(query, per_page: int, page=None):
+    """A page of `query` (Flask-SQLAlchemy Pagination) for `?page=` or `page`; a page
+    past the end is empty, never an error."""
+    number = page_arg(request.args.get("page") if page is None else page)
+    return db.paginate(query, page=number, per_page=per_page, error_out=False)
+
+
+def local_url(target: str | None) -> str | None:
+    """`target` if it is a path on this site (no scheme, no host, no `//`), else None:
+    for `next=` parameters and "back" fields."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def attachment_url(attachment) -> str:
+    """Where a file is downloaded (public.download checks who may)."""
+    return url_for("public.download", attachment_id=attachment.id)
+
+
+def ticket_url(ticket) -> str:
+    """The ticket's page for the person looking: the portal's for its customer, the
+    workspace for staff."""
+    endpoint = "portal.ticket" if permissions.can_use_portal(current_user) else "agent.ticket"
+    return url_for(endpoint, number=ticket.number)
+
+
+# --- labels ------------------------------------------------------------------------------
+
+def status_label(status) -> str:
+    """"In progress" for in_progress; an unknown value as it is."""
+    try:
+        return STATUS_LABELS[Status(status)]
+    except ValueError:
+        return str(status or "")
+
+
+def priority_label(priority) -> str:
+    try:
+        return PRIORITY_LABELS[Priority(priority)]
+    except ValueError:
+        return str(priority or "")
+
+
+def staff_label(user) -> str | None:
+    """How a message's author is marked in the workspace: "Admin", "Agent", or nothing
+    for a customer."""
+    if user is None or not user.is_staff:
+        return None
+    return "Admin" if user.is_admin else "Agent"
+
+
+def account_label(user) -> tuple[str, str]:
+    """The agents page's account badge: (text, badge kind)."""
+    if user.is_admin:
+        return "Admin", "neutral"
+    if user.is_staff:
+        return "Agent", "success"
+    text = AGENT_STATUS_LABELS.get(user.agent_status, user.agent_status or "")
+    return text, "" if user.is_active else "danger"  # rejected, suspended
+
+
+# --- wiring ------------------------------------------------------------------------------
+
+def init_app(app: Flask) -> None:
+    """Before the blueprints: the `id` converter their routes use. Then the template
+    filters and globals."""
+    app.url_map.converters["id"] = IdConverter
+    app.add_template_filter(status_label)
+    app.add_template_filter(priority_label)
+    app.add_template_global(ticket_url)
+    app.add_template_global(attachment_url)
+    app.add_template_global(staff_label)
+    app.add_template_global(account_label)
