@@ -12,12 +12,14 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from ..extensions import csrf, limiter
+from ..services.ids import MAX_ID
+from ..web import IdConverter
 from . import access, problems
 from .parsing import ApiBlueprint
 from .schemas import ProblemSchema
 
 bp = ApiBlueprint("api", __name__, description="Helpdesk JSON API v1")
-ROW_ID = "int(max=2147483647)"  # a URL's row id: what fits the database's integer
+ROW_ID = "id"  # a URL's row id, 1 to 2^31-1 (web.IdConverter): anything else is a 404
 bp.before_request(access.guard)
 problems.register(bp)
 
@@ -99,6 +101,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("API_SPEC_OPTIONS", API_SPEC_OPTIONS)
     api = HelpdeskApi(app)
+    api.register_converter(IdConverter, lambda _converter: {
+        "type": "integer", "minimum": 1, "maximum": MAX_ID})
     api.register_blueprint(bp, url_prefix="/api/v1")
     csrf.exempt(bp)  # bearer tokens only: no cookie, nothing to forge
     app.register_blueprint(docs.bp, url_prefix="/api")

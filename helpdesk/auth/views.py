@@ -151,7 +151,7 @@ def create_api_token():
     return _account_page(new_token=secret, status=201)
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.post("/account/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_api_token(token_id: int):
     try:
