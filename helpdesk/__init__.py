@@ -5,7 +5,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from sqlalchemy import event
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -127,6 +127,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from . import api
     from .admin import bp as admin_bp
     from .agent import bp as agent_bp
     from .auth import bp as auth_bp
@@ -138,11 +139,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(portal_bp, url_prefix="/portal")
     app.register_blueprint(agent_bp, url_prefix="/agent")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    api.init_app(app)  # /api/v1 and /api/docs
 
 
 def register_error_pages(app: Flask) -> None:
     def render_error(error):
         code = getattr(error, "code", 500) or 500
+        if request.path.startswith("/api/"):  # no such API route, or not that method
+            from .api.problems import from_http_exception
+            return from_http_exception(error)
         return render_template([f"errors/{code}.html", "errors/generic.html"],
                                error=error), code
 

@@ -14,9 +14,10 @@ from collections.abc import Iterable
 from typing import NamedTuple, NoReturn
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, request, url_for
+from flask import Flask, abort, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.routing import IntegerConverter, ValidationError
 from wtforms import Field
 
@@ -30,6 +31,7 @@ from .extensions import db
 from .models import AGENT_STATUS_LABELS, PRIORITY_LABELS, STATUS_LABELS, Priority, Status
 from .models.deliveries import DeliveryState
 from .services.errors import Conflict, DomainError, Forbidden, NotFound
+from .services.files.attachments import storage
 from .services.ids import MAX_ID, parse_id
 
 __all__ = [
@@ -227,6 +229,30 @@ def account_label(user) -> tuple[str, str]:
         return "Agent", "success"
     text = AGENT_STATUS_LABELS.get(user.agent_status, user.agent_status or "")
     return text, "" if user.is_active else "danger"  # rejected, suspended
+
+
+# --- downloads ---------------------------------------------------------------------------
+
+def send_attachment(attachment):
+    """A stored file as a download, for a caller already allowed to see it (pages and API
+    alike): streamed from whichever backend holds it, so the client never learns where
+    that is; the row knows the size and hash, so no backend has to be asked for them."""
+    try:
+        stream = storage().open(attachment.stored_name)
+    except FileNotFoundError:
+        abort(404)
+    response = send_file(stream, as_attachment=True, download_name=attachment.original_name,
+                         mimetype=attachment.content_type, max_age=0, conditional=False,
+                         etag=attachment.sha256, last_modified=attachment.created_at)
+    response.content_length = attachment.size
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.private = True
+    try:  # If-None-Match (304) and Range (206), as send_file does for a path
+        return response.make_conditional(request, accept_ranges=True,
+                                         complete_length=attachment.size)
+    except RequestedRangeNotSatisfiable:
+        response.close()
+        raise
 
 
 # --- wiring ------------------------------------------------------------------------------

@@ -1,15 +1,14 @@
-"""Accounts by mail: "Forgot password?", the sign-up address check, the account page
-(mail preferences, a new address confirmed by a link sent to it)."""
+"""Accounts by mail: "Forgot password?", the sign-up address check, and the links that
+confirm an address (the account page's mail section is in account_views)."""
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
 from ..extensions import limiter
 from ..permissions import home_endpoint
 from ..services.errors import InvalidInput
-from ..services.mail import preferences
 from ..services.people import accounts, mail_links
 from . import bp
-from .forms import ChangeEmailForm, MailPreferencesForm, NewPasswordForm, ResetRequestForm
+from .forms import NewPasswordForm, ResetRequestForm
 
 
 def _reset_email_key() -> str:
@@ -87,54 +86,3 @@ def confirm_email_change(token: str):
         return redirect(url_for("auth.login"))
     flash(f"Your e-mail address is now {user.email}.", "success")
     return redirect(url_for("auth.account" if current_user.is_authenticated else "auth.login"))
-
-
-# --- the account page ----------------------------------------------------------------
-
-def _preferences_form(formdata=None) -> MailPreferencesForm:
-    form = MailPreferencesForm(formdata=formdata)
-    form.events.choices = [(e.key, e.label) for e in preferences.events_for(current_user)]
-    if formdata is None:
-        form.events.data = preferences.enabled_keys(current_user)
-    return form
-
-
-def _account_page(prefs=None, email_form=None, status=200):
-    return render_template(
-        "auth/account.html", prefs=prefs or _preferences_form(),
-        email_form=email_form or ChangeEmailForm(formdata=None),
-        needs_verification=mail_links.needs_verification(current_user)), status
-
-
-@bp.get("/account")
-@login_required
-def account():
-    return _account_page()
-
-
-@bp.post("/account/mail")
-@login_required
-def save_mail_preferences():
-    form = _preferences_form(request.form)
-    if not form.validate():
-        return _account_page(prefs=form, status=400)
-    preferences.set_mail_preferences(current_user, form.events.data or [])
-    flash("Your mail settings are saved.", "success")
-    return redirect(url_for("auth.account"))
-
-
-@bp.post("/account/email")
-@login_required
-def change_email():
-    form = ChangeEmailForm()
-    if form.validate_on_submit():
-        try:
-            mail_links.request_email_change(current_user, form.new_email.data,
-                                            form.password.data)
-        except InvalidInput as error:
-            getattr(form, error.field).errors.append(error.message)
-        else:
-            flash(f"We sent a link to {accounts.normalize_email(form.new_email.data)}. "
-                  "Your address changes when you open it.", "info")
-            return redirect(url_for("auth.account"))
-    return _account_page(email_form=form, status=400)

@@ -7,7 +7,12 @@ from ..services.errors import DomainError
 from ..services.people import accounts, mail_links
 from ..web import form_status, local_url, show_refusal
 from . import bp
-from .forms import AgentApplicationForm, ChangePasswordForm, LoginForm, RegisterForm
+from .forms import (
+    AgentApplicationForm,
+    ChangePasswordForm,
+    LoginForm,
+    RegisterForm,
+)
 
 BAD_LOGIN = "Wrong e-mail or password."
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0025_organizations'
-down_revision = 'de7f84b36f1a'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

@@ -77,19 +77,25 @@ def my_tickets(customer: User, *, status: str = DEFAULT_STATUS_FILTER, q: str = 
     statuses = STATUS_FILTERS.get(status, STATUS_FILTERS[DEFAULT_STATUS_FILTER]).statuses
     if statuses is not None:
         query = query.where(Ticket.status.in_([str(s) for s in statuses]))
-    q = (q or "").strip()[:SEARCH_MAX]
-    for word in q.split():
+    return query.where(*public_text_conditions(q))
+
+
+def public_text_conditions(q: str | None) -> list:
+    """WHERE conditions for a customer's search: every word in the number, subject,
+    description, order reference or a *public* message (never an internal note)."""
+    conditions = []
+    for word in (q or "").strip()[:SEARCH_MAX].split():
         pattern = contains_pattern(word)
         in_public_messages = exists().where(
             Message.ticket_id == Ticket.id, Message.is_internal.is_(False),
             Message.body.ilike(pattern, escape="\\"))
-        query = query.where(or_(
+        conditions.append(or_(
             Ticket.number.ilike(pattern, escape="\\"),
             Ticket.subject.ilike(pattern, escape="\\"),
             Ticket.description.ilike(pattern, escape="\\"),
             Ticket.order_reference.ilike(pattern, escape="\\"),
             in_public_messages))
-    return query
+    return conditions
 
 
 def has_unseen_reply(ticket: Ticket) -> bool:

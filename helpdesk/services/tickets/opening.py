@@ -1,7 +1,7 @@
 """Opening a ticket: by a customer, or by an agent on a customer's behalf."""
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import Category, Priority, Status, Ticket, User, utcnow
@@ -72,3 +72,17 @@ def active_category(category_id) -> Category | None:
     if category is None or not category.active:
         raise InvalidInput("Choose one of the listed categories.", field="category")
     return category
+
+
+def category_id_from(value) -> int | None:
+    """A category named by id (a number) or by name (any letter case), as the API takes
+    it; an unknown name is refused next to the field. None and "" mean no category."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int) or str(value).strip().isdigit():
+        return parse_id(value) or -1  # out of range: refused by the id check
+    found = db.session.scalar(select(Category.id).where(
+        func.lower(Category.name) == str(value).strip().lower()))
+    if found is None:
+        raise InvalidInput("Choose one of the listed categories.", field="category")
+    return found
