@@ -20,7 +20,8 @@ $(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --tickets $(DEMO_TICKETS)
-	$(FLASK) run --host 127.0.0.1 --port $(HELPDESK_PORT)
+	@echo 'Serving on http://127.0.0.1:$(HELPDESK_PORT) with the background worker (Ctrl-C stops both).'
+	$(BIN)/python -m helpdesk.launcher --host 127.0.0.1 --port $(HELPDESK_PORT)
 
 test: $(VENV)/.installed mailservers nginx
 	$(BIN)/python -m pytest

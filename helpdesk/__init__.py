@@ -5,7 +5,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from sqlalchemy import event
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -61,6 +61,20 @@ def load_config(app: Flask, config: dict | None) -> None:
     if proxies > 0:  # the client's address, scheme and host as the proxies saw them
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
                                 x_host=proxies, x_port=proxies)
+    app.config["BASE_URL"] = _base_url(app, is_production)
+
+
+def _base_url(app: Flask, is_production: bool) -> str:
+    """Links in mail come from here, never from a request's Host header (which the
+    sender of the request chooses)."""
+    url = (app.config.get("BASE_URL") or "").rstrip("/")
+    if url:
+        return url
+    if is_production and app.config.get("MAIL_HOST"):
+        raise ConfigurationError(
+            "HELPDESK_BASE_URL is not set. Mail carries links to the site; set it to the "
+            "public address, e.g. HELPDESK_BASE_URL=https://help.example.com.")
+    return "http://127.0.0.1:5000"
 
 
 def _loads(value: str):
@@ -93,9 +107,9 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     from . import permissions  # noqa: F401  (registers the user loader)
-    from .services import notifications, webhooks
+    from .services import mail, webhooks
     from .services.queue import search
-    notifications.init_app(app)
+    mail.init_app(app)
     webhooks.init_app(app)
     search.register_schema_hooks()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -114,6 +128,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from . import api
     from .admin import bp as admin_bp
     from .agent import bp as agent_bp
     from .auth import bp as auth_bp
@@ -125,11 +140,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(portal_bp, url_prefix="/portal")
     app.register_blueprint(agent_bp, url_prefix="/agent")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    api.init_app(app)  # /api/v1 and /api/docs
 
 
 def register_error_pages(app: Flask) -> None:
     def render_error(error):
         code = getattr(error, "code", 500) or 500
+        if request.path.startswith("/api/"):  # no such API route, or not that method
+            from .api.problems import from_http_exception
+            return from_http_exception(error)
         return render_template([f"errors/{code}.html", "errors/generic.html"],
                                error=error), code
 

@@ -1,5 +1,6 @@
-"""Flask commands: create-admin, seed-demo, autoclose (all safe to run twice); backup and
-restore (helpdesk/ops/)."""
+"""Flask commands: create-admin, seed-demo, autoclose (plus worker, mail). All safe to run
+twice. Backup and restore (helpdesk/ops/).
+"""
 from pathlib import Path
 
 import click
@@ -99,8 +100,9 @@ def restore_command(src: Path, force: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from .mail_cli import mail_group
     from .worker import worker_command
     for command in (create_admin_command, seed_demo_command, autoclose_command,
-                    worker_command, backup_command, restore_command):
+                    worker_command, mail_group, backup_command, restore_command):
         app.cli.add_command(command)
     app.shell_context_processor(lambda: {"db": db})

@@ -46,13 +46,43 @@ RATELIMIT_STORAGE_URL = "memory://"
 RATELIMIT_ENABLED = True
 LOGIN_RATE_LIMIT = "5 per minute;20 per hour"
 
-# Outgoing e-mail; no host means in-app notifications only.
+# JSON API v1 (/api/v1). Limits count per personal token, or per person for access
+# tokens, or per address when signed out; storage is RATELIMIT_STORAGE_URL (Redis in
+# production, e.g. redis://localhost:6379/0).
+API_RATE_LIMIT = "300 per minute"
+API_ACCESS_TOKEN_SECONDS = 15 * 60
+API_REFRESH_TOKEN_DAYS = 30
+API_PAGE_SIZE = 25          # tickets per list page unless `limit` says otherwise (max 100)
+API_TOTAL_BOUND = 10_000    # `total` is exact up to this many, a lower bound beyond it
+API_MAX_JSON_BYTES = 1024 * 1024   # JSON bodies; file uploads use MAX_CONTENT_LENGTH
+
+# Outgoing e-mail; no host means in-app notifications only (nothing is queued).
 MAIL_HOST = None
 MAIL_PORT = 25
 MAIL_USERNAME = None
 MAIL_PASSWORD = None
 MAIL_USE_TLS = False
 MAIL_FROM = "helpdesk@localhost"
+MAIL_TIMEOUT = 10  # seconds the worker waits for the SMTP server
+# The address customers write to; replies come back to support+<token>@its domain.
+# Default: MAIL_FROM's address.
+SUPPORT_ADDRESS = None
+# Incoming mail: `flask mail fetch` polls this mailbox (imaps://user:pass@host:993/INBOX)
+# and moves handled mail to IMAP_DONE_FOLDER, unreadable mail to IMAP_FAILED_FOLDER.
+IMAP_URL = None
+IMAP_DONE_FOLDER = "Processed"
+IMAP_FAILED_FOLDER = "Unreadable"
+IMAP_CA_FILE = None  # a CA bundle for a server with its own certificate authority
+IMAP_TIMEOUT = 30
+MAIL_MAX_MESSAGE_BYTES = 25 * 1024 * 1024  # larger mail is refused with a reply
+MAIL_NOTE_MARKER = "#note"  # an agent's mailed reply starting with it stays internal
+
+# Accounts by mail: reset links live an hour; sign-up and address-change links a week.
+PASSWORD_RESET_MAX_AGE = 3600
+EMAIL_LINK_MAX_AGE = 7 * 24 * 3600
+RESET_RATE_LIMIT = "3 per 15 minutes;10 per day"
+# Customers who signed up on the web confirm their address before their first ticket.
+REQUIRE_EMAIL_VERIFICATION = True
 
 # Resolved tickets are closed automatically after this many days (`flask autoclose`).
 AUTOCLOSE_DAYS = 7
@@ -62,7 +92,9 @@ AUTOCLOSE_DAYS = 7
 # the host of BASE_URL.
 TRUSTED_HOSTS = None
 
-# The site's public address, for links written outside a request (mail, the worker).
+# The site's public address: every link in a mail is built from it, never from the Host
+# header of the request that caused the mail. Development default: http://127.0.0.1:5000;
+# production with MAIL_HOST set refuses to start without it.
 BASE_URL = None
 
 # Reverse proxies in front of the app (nginx, a load balancer): how many hops of
@@ -77,6 +109,9 @@ PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a secret)
 DELIVERY_MAX_ATTEMPTS = 8
 DELIVERY_BACKOFF_SECONDS = 30
 DELIVERY_BACKOFF_MAX_SECONDS = 6 * 3600
+# A claimed delivery is retried after this long if its worker died mid-send; it must be
+# longer than one delivery can take (MAIL_TIMEOUT per SMTP step).
+DELIVERY_LEASE_SECONDS = 300
 WORKER_IDLE_SECONDS = 2
 # The worker says it is alive (a worker_heartbeats row) at most this often; /readyz
 # fails when the newest heartbeat is older than WORKER_HEARTBEAT_MAX_AGE. Whether a

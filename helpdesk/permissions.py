@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import false, or_, select
 
 from .extensions import db, login_manager
-from .models import DONE_STATUSES, AgentStatus, Organization, Status, Ticket, User
+from .models import DONE_STATUSES, AgentStatus, Message, Organization, Status, Ticket, User
 from .services.tickets.workflow import (
     Way,
     allowed_targets,
@@ -111,6 +111,12 @@ def guard_blueprint(bp, check) -> None:
     bp.before_request(lambda: require(check))
 
 
+def can_use_api(user) -> bool:
+    """API tokens are for customers and working staff whose account is active: never for
+    pending, rejected or suspended agents, nor deactivated customers."""
+    return user.is_authenticated and user.is_active and (user.is_customer or user.is_staff)
+
+
 def home_endpoint(user) -> str:
     """Where a signed-in person starts."""
     if user.is_staff:
@@ -188,6 +194,36 @@ def status_targets(user, ticket: Ticket) -> list[Status]:
 
 def can_change_status(user, ticket: Ticket) -> bool:
     return bool(status_targets(user, ticket))
+
+
+def requestable_statuses(user, ticket: Ticket) -> list[Status]:
+    """Every status this person may ask for now: staff choose by hand (`status_targets`);
+    the requester can only close (confirming a resolution, or withdrawing)."""
+    if is_customer(user):
+        if can_confirm_resolution(user, ticket) or can_withdraw(user, ticket):
+            return [Status.CLOSED]
+        return []
+    return status_targets(user, ticket)
+
+
+def can_attach_to_ticket(user, ticket: Ticket) -> bool:
+    """Files on the ticket itself are public, like its description: the requester's
+    while it is not closed, or the assignee's or an admin's."""
+    if is_customer(user):
+        return can_reply(user, ticket)
+    return can_reply_publicly(user, ticket)
+
+
+def can_edit_message(user, message: Message) -> bool:
+    """Edit or delete a message: its author, or any admin. Customers only their own
+    public messages, on tickets they may still reply on (not closed)."""
+    if is_admin(user):
+        return True
+    if not user.is_authenticated or message.author_id != user.id:
+        return False
+    if is_customer(user):
+        return not message.is_internal and can_reply(user, message.ticket)
+    return is_staff(user)
 
 
 def can_take(user, ticket: Ticket) -> bool:

@@ -10,13 +10,15 @@
 
 Blueprints import from here; nothing here decides who may do what (permissions.py does).
 """
+import io
 from collections.abc import Iterable
 from typing import NamedTuple, NoReturn
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, request, url_for
+from flask import Flask, abort, current_app, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.routing import IntegerConverter, ValidationError
 from wtforms import Field
 
@@ -30,6 +32,8 @@ from .extensions import db
 from .models import AGENT_STATUS_LABELS, PRIORITY_LABELS, STATUS_LABELS, Priority, Status
 from .models.deliveries import DeliveryState
 from .services.errors import Conflict, DomainError, Forbidden, NotFound
+from .services.files.attachments import storage
+from .services.files.storage import validate_key
 from .services.ids import MAX_ID, parse_id
 
 __all__ = [
@@ -227,6 +231,48 @@ def account_label(user) -> tuple[str, str]:
         return "Agent", "success"
     text = AGENT_STATUS_LABELS.get(user.agent_status, user.agent_status or "")
     return text, "" if user.is_active else "danger"  # rejected, suspended
+
+
+# --- downloads ---------------------------------------------------------------------------
+
+def send_attachment(attachment):
+    """A stored file as a download, for a caller already allowed to see it (pages and API
+    alike): streamed from whichever backend holds it, so the client never learns where
+    that is; the row knows the size and hash, so no backend has to be asked for them.
+    Local files go through nginx when HELPDESK_ACCEL_REDIRECT_PREFIX is set."""
+    accel_prefix = current_app.config.get("ACCEL_REDIRECT_PREFIX")
+    if accel_prefix and current_app.config.get("STORAGE_BACKEND", "local") == "local":
+        return handed_to_nginx(attachment, accel_prefix)
+    try:
+        stream = storage().open(attachment.stored_name)
+    except FileNotFoundError:
+        abort(404)
+    response = send_file(stream, as_attachment=True, download_name=attachment.original_name,
+                         mimetype=attachment.content_type, max_age=0, conditional=False,
+                         etag=attachment.sha256, last_modified=attachment.created_at)
+    response.content_length = attachment.size
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.private = True
+    try:  # If-None-Match (304) and Range (206), as send_file does for a path
+        return response.make_conditional(request, accept_ranges=True,
+                                         complete_length=attachment.size)
+    except RequestedRangeNotSatisfiable:
+        response.close()
+        raise
+
+
+def handed_to_nginx(attachment, prefix: str):
+    """The permission check is done; nginx sends the bytes from the upload folder (an
+    `internal` location, deploy/nginx.conf) and answers ranges and revalidation itself.
+    The headers here (type, attachment name, private caching) are the ones it keeps."""
+    response = send_file(io.BytesIO(), as_attachment=True, mimetype=attachment.content_type,
+                         download_name=attachment.original_name, max_age=0,
+                         conditional=False, etag=False)
+    response.headers["X-Accel-Redirect"] = (prefix.rstrip("/") + "/"
+                                            + validate_key(attachment.stored_name))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.private = True
+    return response
 
 
 # --- wiring ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from mailservers import (  # noqa: F401  (fixtures and the skip warning, see mai
     pytest_terminal_summary,
     smtp_server,
 )
+from mailtools import smtp  # noqa: F401  (fixture: the app sends to smtp_server)
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 

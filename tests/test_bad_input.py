@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from test_authorization_matrix import EXPECTED, OK, _url_args, _world
 
 from helpdesk.extensions import db
-from helpdesk.models import Attachment, AuditEvent, Role, Ticket
+from helpdesk.models import Attachment, AuditEvent, InboundMail, Role, Ticket
 
 EXAMPLES_PER_ENDPOINT = 20
 SKIP = {("static", "GET"), ("auth.logout", "POST")}
@@ -109,6 +109,8 @@ def assert_nothing_half_written(app):
                                      .where(AuditEvent.action == "created")))
     assert ticket_ids <= created, "a ticket without its creation event"
     keys = set(db.session.scalars(db.select(Attachment.stored_name)))
+    keys |= set(db.session.scalars(db.select(InboundMail.stored_name)  # kept originals
+                                   .where(InboundMail.stored_name.is_not(None))))
     root = pathlib.Path(app.config["UPLOAD_FOLDER"])
     on_disk = {f"{p.parent.name}/{p.name}" for p in root.glob("*/*") if p.is_file()}
     assert on_disk == keys, "orphan files, or rows without their file"

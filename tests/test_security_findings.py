@@ -5,6 +5,7 @@ import hashlib
 import pytest
 from conftest import PASSWORD, login, make_ticket
 
+from helpdesk.extensions import db
 from helpdesk.services.people import accounts
 
 # --- finding 1: host header injection -------------------------------------------------------
@@ -144,3 +145,5 @@ def test_finding_12_sign_in_limits_count_per_client_behind_the_proxy(app_config,
     assert attempt("203.0.113.9").status_code == 429
     # Another client behind the same proxy is not throttled by the first one's failures.
     assert attempt("198.51.100.7", email=customer.email, password=PASSWORD).status_code == 302
+    with app.app_context():  # this second app's pool (PostgreSQL): closed, not left to GC
+        db.engine.dispose()

@@ -20,6 +20,7 @@ def require_fresh_console_access():
     return refused
 
 from . import (  # noqa: E402,F401
+    mail_views,
     organization_views,
     people_views,
     reference_views,

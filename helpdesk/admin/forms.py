@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    EmailField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -12,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
     Length,
     Optional,
@@ -41,6 +43,9 @@ class CategoryForm(FlaskForm):
                             validators=[Optional(), NumberRange(min=0, max=9999)],
                             description="Lower numbers are listed first.")
     active = BooleanField("Active (offered on the new-ticket form)", default=True)
+    mail_address = EmailField("Mail address", validators=[
+        Optional(), Length(max=254), Email(message="Enter an address like billing@example.com.")],
+        description="Mail to this address opens tickets in this category.")
 
 
 class TeamForm(FlaskForm):

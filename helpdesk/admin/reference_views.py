@@ -43,7 +43,8 @@ def edit_category(category_id: int | None):
         reference.save_category(current_user, category, name=form.name.data,
                                 description=form.description.data, active=form.active.data,
                                 default_team_id=form.default_team_id.data,
-                                position=form.position.data)
+                                position=form.position.data,
+                                mail_address=form.mail_address.data)
     return edit_page(form, save, done=f"Category “{form.name.data}” is saved.",
                      back=admin_url("categories"),
                      title=f"Edit {category.name}" if category else "New category")

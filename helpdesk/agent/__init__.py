@@ -16,4 +16,4 @@ def guard():
     return require(is_staff)
 
 
-from . import organization_views, ticket_views, views  # noqa: E402,F401
+from . import mail_views, organization_views, ticket_views, views  # noqa: E402,F401

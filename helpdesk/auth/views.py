@@ -4,10 +4,15 @@ from flask_login import current_user, login_fresh, login_required, login_user, l
 from ..extensions import limiter
 from ..permissions import home_endpoint, is_pending_agent
 from ..services.errors import DomainError
-from ..services.people import accounts
+from ..services.people import accounts, mail_links
 from ..web import form_status, local_url, show_refusal
 from . import bp
-from .forms import AgentApplicationForm, ChangePasswordForm, LoginForm, RegisterForm
+from .forms import (
+    AgentApplicationForm,
+    ChangePasswordForm,
+    LoginForm,
+    RegisterForm,
+)
 
 BAD_LOGIN = "Wrong e-mail or password."
 
@@ -62,7 +67,11 @@ def register():
             show_refusal(form, error)
         else:
             login_user(user)
-            flash("Welcome! Your account is ready.", "success")
+            if mail_links.needs_verification(user):
+                flash(f"Welcome! We sent a link to {user.email}: open it to confirm your "
+                      "address before your first ticket.", "success")
+            else:
+                flash("Welcome! Your account is ready.", "success")
             return redirect(url_for("portal.tickets"))
     return render_template("auth/register.html", form=form), form_status(form)
 

@@ -16,6 +16,8 @@ class Message(db.Model):
     # Internal notes are for agents and admins only; loaders filter them in the query.
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at = mapped_column(DateTime, default=utcnow, nullable=False)
+    # Set when the author (or an admin) edits the body; the audit trail keeps the old text.
+    edited_at = mapped_column(DateTime)
 
     ticket = relationship("Ticket", back_populates="messages")
     author = relationship("User")

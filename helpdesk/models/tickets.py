@@ -18,6 +18,9 @@ class Category(db.Model):
     default_team_id: Mapped[int | None] = mapped_column(
         ForeignKey("teams.id", ondelete="SET NULL"))
 
+    # Mail to this address (e.g. billing@example.com) opens tickets in this category.
+    mail_address: Mapped[str | None] = mapped_column(String(254), unique=True)
+
     default_team = relationship("Team")
 
     def __repr__(self) -> str:
@@ -49,6 +52,8 @@ class Ticket(db.Model):
     # history, and never become visible to the new colleagues).
     organization_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="SET NULL"))
+    # Where the ticket came from: "web" (portal or queue) or "mail".
+    channel: Mapped[str] = mapped_column(String(8), default="web")
     # A follow-up ticket opened from a closed one points back at it.
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("tickets.id", ondelete="SET NULL"), index=True)  # SET NULL on delete

@@ -2,7 +2,18 @@
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, and_, or_
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    and_,
+    or_,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,6 +54,13 @@ class User(UserMixin, db.Model):
     # Customers may belong to one organization (services/people/organizations.py).
     organization_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="SET NULL"), index=True)
+    # E-mail: when the address was proven (accounts made by admins, the CLI or seed data
+    # count as proven; a customer's own sign-up starts unverified), since when mail to it
+    # bounces and the server's reason, and the mail events this person turned off.
+    email_verified_at = mapped_column(DateTime, default=utcnow)
+    email_failing_since = mapped_column(DateTime)
+    email_failure: Mapped[str | None] = mapped_column(String(300))
+    mail_muted: Mapped[list] = mapped_column(JSON, default=list)
 
     teams = relationship("Team", secondary=team_members, back_populates="members")
     organization = relationship("Organization")

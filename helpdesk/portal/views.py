@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..permissions import get_visible_ticket
 from ..services.errors import DomainError
 from ..services.files.uploads import describe_limit
+from ..services.people import mail_links
 from ..services.tickets import conversation
 from ..services.tickets import customer as portal
 from ..services.tickets import feedback as ticket_feedback
@@ -58,6 +59,8 @@ def tickets_list():
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
 def new_ticket():
+    if mail_links.needs_verification(current_user):
+        return render_template("portal/verify_first.html"), 403
     data = None
     if request.method == "GET" and request.args.get("follow_up"):
         try:

@@ -1,17 +1,13 @@
-import io
-
-from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from ..models import Notification
 from ..services import notifications
 from ..services.catalog import faq as faq_service
 from ..services.files import attachments
-from ..services.files.storage import validate_key
-from ..web import paginate, parse_id
+from ..web import paginate, parse_id, send_attachment
 from . import bp
 
 
@@ -49,41 +45,7 @@ def download(attachment_id: int):
     attachment = attachments.visible_attachment(current_user, attachment_id)
     if attachment is None:
         abort(404)
-    accel_prefix = current_app.config.get("ACCEL_REDIRECT_PREFIX")
-    if accel_prefix and current_app.config.get("STORAGE_BACKEND", "local") == "local":
-        return handed_to_nginx(attachment, accel_prefix)
-    try:
-        stream = attachments.storage().open(attachment.stored_name)
-    except FileNotFoundError:
-        abort(404)
-    # Streamed from whichever backend holds it: the client never learns where that is.
-    # The row knows the size and hash, so no backend has to be asked for them.
-    response = send_file(stream, as_attachment=True, download_name=attachment.original_name,
-                         mimetype=attachment.content_type, max_age=0, conditional=False,
-                         etag=attachment.sha256, last_modified=attachment.created_at)
-    response.content_length = attachment.size
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.cache_control.private = True
-    try:  # If-None-Match (304) and Range (206), as send_file does for a path
-        return response.make_conditional(request, accept_ranges=True,
-                                         complete_length=attachment.size)
-    except RequestedRangeNotSatisfiable:
-        response.close()
-        raise
-
-
-def handed_to_nginx(attachment, prefix: str):
-    """The permission check is done; nginx sends the bytes from the upload folder (an
-    `internal` location, deploy/nginx.conf) and answers ranges and revalidation itself.
-    The headers here (type, attachment name, private caching) are the ones it keeps."""
-    response = send_file(io.BytesIO(), as_attachment=True, mimetype=attachment.content_type,
-                         download_name=attachment.original_name, max_age=0,
-                         conditional=False, etag=False)
-    response.headers["X-Accel-Redirect"] = (prefix.rstrip("/") + "/"
-                                            + validate_key(attachment.stored_name))
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.cache_control.private = True
-    return response
+    return send_attachment(attachment)
 
 
 # --- notifications ---------------------------------------------------------------------

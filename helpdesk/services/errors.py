@@ -28,3 +28,7 @@ class Conflict(DomainError):
 
 class InvalidInput(DomainError):
     """Input a form could not check by itself (a duplicate e-mail, a bad file)."""
+
+
+class Unauthenticated(DomainError):
+    """No valid credentials: a wrong password, or an unknown, expired or revoked token."""

@@ -1,27 +1,23 @@
 """In-app notifications, and e-mail for the same events when SMTP is configured.
 
-Notification rows are written in the caller's transaction. E-mails are queued on the
-session and sent only after it commits, so a rolled-back change never sends mail.
+Notification rows and their mails (outbox rows) are written in the caller's
+transaction: a rolled-back change leaves neither, and the worker sends what committed.
 """
-import logging
-import smtplib
 from collections.abc import Iterable
-from email.message import EmailMessage
 
-from flask import current_app, has_app_context, has_request_context, url_for
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from ..extensions import db
-from ..models import Notification, Ticket, User, utcnow
+from ..models import Message, Notification, Ticket, User, utcnow
+from .mail.outbox import mail_enabled, queue_mail
+from .mail.preferences import wants_mail
 from .unit_of_work import unit_of_work
-
-log = logging.getLogger(__name__)
-OUTBOX = "helpdesk_outbox"
 
 
 def notify(recipients: Iterable[User], ticket: Ticket | None, kind: str, text: str, *,
-           actor: User | None = None) -> list[Notification]:
-    """Tell each recipient once; never the person who caused it."""
+           actor: User | None = None, message: Message | None = None) -> list[Notification]:
+    """Tell each recipient once; never the person who caused it. `message`, a public
+    reply, is quoted in the mail (an internal note is refused by the outbox)."""
     seen: set[int] = set()
     created = []
     for user in recipients:
@@ -34,7 +30,7 @@ def notify(recipients: Iterable[User], ticket: Ticket | None, kind: str, text: s
                             kind=kind, text=text[:300])
         db.session.add(note)
         created.append(note)
-        _queue_email(user, ticket, text)
+        _queue_email(user, ticket, kind, text, message)
     return created
 
 
@@ -73,47 +69,14 @@ def mark_all_read(user: User) -> None:
             .values(read_at=utcnow()))
 
 
-def _queue_email(user: User, ticket: Ticket | None, text: str) -> None:
-    if not (has_app_context() and current_app.config.get("MAIL_HOST")):
+def _queue_email(user: User, ticket: Ticket | None, kind: str, text: str,
+                 message: Message | None) -> None:
+    """The mail for one notification, if this person wants mail for this event and
+    their address has not been bouncing."""
+    if not mail_enabled() or not wants_mail(user, kind) or user.email_failing_since:
         return
-    msg = EmailMessage()
-    msg["From"] = current_app.config["MAIL_FROM"]
-    msg["To"] = user.email
-    subject = f"[{ticket.number}] {ticket.subject}" if ticket else "Helpdesk"
-    msg["Subject"] = " ".join(subject.split())  # no CR/LF in a header, whatever was typed
-    body = [f"Hello {user.name},", "", text]
-    if ticket is not None and has_request_context():  # the CLI has no host to link to
-        endpoint = "portal.ticket" if user.is_customer else "agent.ticket"
-        body += ["", url_for(endpoint, number=ticket.number, _external=True)]
-    msg.set_content("\n".join(body))
-    db.session.info.setdefault(OUTBOX, []).append(msg)
-
-
-def _send_outbox(session) -> None:
-    messages = session.info.pop(OUTBOX, [])
-    if not messages:
+    if ticket is None:
+        queue_mail(kind=kind, to=user, template="notice", subject=text, text=text)
         return
-    cfg = current_app.config
-    try:
-        with smtplib.SMTP(cfg["MAIL_HOST"], cfg["MAIL_PORT"], timeout=10) as smtp:
-            if cfg.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if cfg.get("MAIL_USERNAME"):
-                smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
-            for msg in messages:
-                smtp.send_message(msg)
-    except (OSError, smtplib.SMTPException):
-        # The change is committed and the in-app notification exists; mail is best effort.
-        log.exception("could not send %d notification e-mail(s)", len(messages))
-
-
-def _drop_outbox(session, _previous_transaction) -> None:
-    session.info.pop(OUTBOX, None)
-
-
-def init_app(app) -> None:
-    """Hook the outbox to the session class (once per process, whatever the app count)."""
-    for name, listener in (("after_commit", _send_outbox),
-                           ("after_soft_rollback", _drop_outbox)):
-        if not event.contains(db.session, name, listener):
-            event.listen(db.session, name, listener)
+    queue_mail(kind=kind, to=user, template="ticket_event", subject=ticket.subject,
+               ticket=ticket, message=message, text=text)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0025_organizations'
-down_revision = '375f18991649'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

@@ -66,6 +66,7 @@ class LiveServer:
     process: subprocess.Popen | None = None
     log_path: Path | None = None
     _log = None
+    _env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -98,6 +99,10 @@ class LiveServer:
             raise RuntimeError(f"`flask {' '.join(args)}` failed ({done.returncode}):\n"
                                f"{done.stdout}\n{done.stderr}")
 
+    def cli(self, *args: str) -> None:
+        """Run `flask ARGS` against this server's database (e.g. `worker --once`)."""
+        self._cli(self._env, *args)
+
     def start(self) -> LiveServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -110,6 +115,9 @@ class LiveServer:
         if self.seed_tickets is not None:
             self._cli(env, "seed-demo", "--tickets", str(self.seed_tickets))
         self.port = free_port()
+        if "HELPDESK_BASE_URL" not in self.env_overrides:  # links in mail point here
+            env["HELPDESK_BASE_URL"] = self.url
+        self._env = env
         self._log = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 (closed in stop)
         self._log.write(f"$ flask run --port {self.port}\n")
         self._log.flush()

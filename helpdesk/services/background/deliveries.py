@@ -1,11 +1,15 @@
 """Delivering queued rows (outbox mail, webhook calls) at least once, with backoff.
 
-A row is claimed and delivered inside one transaction: `FOR UPDATE SKIP LOCKED` on
-PostgreSQL, so several workers share the queue and never take the same row; SQLite has
-one writer at a time anyway. If the worker dies mid-delivery, the transaction rolls back
-and the row is still queued: it is delivered again later (at-least-once; receivers drop
-duplicates by Message-ID or delivery id). Success marks it sent; a failure schedules the
-next attempt with exponential backoff, until the configured number of attempts.
+A worker first *claims* a due row in one short statement (`UPDATE … WHERE id = (SELECT …
+FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING id`): the row's next attempt moves a lease
+away, so no other worker takes it — on PostgreSQL several workers share the queue, and on
+SQLite the UPDATE takes the write lock, so even two workers there never pick one row.
+Then it delivers the row and records the outcome in a second transaction; no lock is
+held while the receiver is slow. If the worker dies mid-delivery, the lease runs out and
+the row is delivered again (at-least-once; receivers drop duplicates by Message-ID or
+delivery id). Success marks it sent; a failure schedules the next attempt with
+exponential backoff, until the configured number of attempts; a permanent failure
+(e.g. SMTP 5xx) gives up at once.
 """
 import logging
 import time
@@ -13,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app, g
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ...extensions import db
 from ...models import utcnow
@@ -48,18 +52,31 @@ def due(model, now: datetime):
             .order_by(model.next_attempt_at, model.id))
 
 
+def claim_next(model, now: datetime) -> object | None:
+    """Take the next due row for this worker (see the module docstring), or None."""
+    lease = timedelta(seconds=current_app.config["DELIVERY_LEASE_SECONDS"])
+    next_due = (due(model, now).with_only_columns(model.id).limit(1)
+                .with_for_update(skip_locked=True).scalar_subquery())
+    with unit_of_work():
+        row_id = db.session.execute(
+            update(model).where(model.id == next_due, model.state == DeliveryState.QUEUED)
+            .values(next_attempt_at=now + lease).returning(model.id)
+            .execution_options(synchronize_session=False)).scalar()
+    return db.session.get(model, row_id, populate_existing=True) if row_id else None
+
+
 def deliver_due(model, send: Callable[[object], None], *, limit: int = 100,
                 now: datetime | None = None) -> int:
-    """Deliver up to `limit` due rows of `model`, one transaction each; returns how many
-    were attempted. `send(row)` raises DeliveryFailed (or OSError) when it fails."""
+    """Deliver up to `limit` due rows of `model`, one claim and one outcome transaction
+    each; returns how many were attempted. `send(row)` raises DeliveryFailed (or
+    OSError) when it fails; it may set columns of `row` (e.g. the server's answer)."""
     attempted = 0
     while attempted < limit:
+        row = claim_next(model, now or utcnow())
+        if row is None:
+            return attempted
+        attempted += 1
         with unit_of_work():
-            row = db.session.scalar(due(model, now or utcnow()).limit(1)
-                                    .with_for_update(skip_locked=True))
-            if row is None:
-                return attempted
-            attempted += 1
             try:
                 send_logged(send, row)
             except (DeliveryFailed, OSError) as error:

@@ -89,13 +89,25 @@ def categories() -> list[Category]:
 
 def save_category(admin: User, category: Category | None, *, name: str,
                   description: str | None, active: bool, default_team_id: int | None,
-                  position: int = 0) -> Category:
+                  position: int = 0, mail_address: str | None = None) -> Category:
     """Categories are never deleted (tickets point at them); deactivate one instead."""
     name = name.strip()
     team = get(Team, int(default_team_id)) if default_team_id else None
     return _save(admin, Category, category, kind="category", label=name, unique="name",
                  name=name, description=_clean(description), active=bool(active),
-                 default_team=team, position=position or 0)
+                 default_team=team, position=position or 0,
+                 mail_address=_mail_address(category, mail_address))
+
+
+def _mail_address(category: Category | None, address: str | None) -> str | None:
+    """Each address opens tickets in one category only."""
+    address = (address or "").strip().lower() or None
+    if address is not None:
+        clash = db.session.scalar(select(Category).where(Category.mail_address == address))
+        if clash is not None and clash is not category:
+            raise InvalidInput(f"{address} already opens tickets in {clash.name}.",
+                               field="mail_address")
+    return address
 
 
 # --- teams -------------------------------------------------------------------------------

@@ -39,8 +39,12 @@ def storage() -> Storage:
 
 
 def real_uploads(files: Sequence[Upload] | None) -> list[Upload]:
-    """Browsers send one empty part for an untouched file input; ignore it."""
-    return [f for f in files or () if f is not None and (f.filename or "") != ""]
+    """The files actually chosen: browsers send one empty part for an untouched file
+    input, and a hand-made request may send text where a file belongs; neither is a
+    file."""
+    return [f for f in files or ()
+            if isinstance(getattr(f, "filename", None), str) and f.filename
+            and hasattr(f, "stream")]
 
 
 def check_uploads(files: Sequence[Upload]) -> None:

@@ -1,4 +1,5 @@
 """Accounts: sign-up, agent applications, sign-in, passwords."""
+import secrets
 from contextlib import contextmanager
 
 from flask import current_app
@@ -12,7 +13,7 @@ from ...models.users import new_session_nonce
 from .. import audit, notifications
 from ..errors import InvalidInput
 from ..unit_of_work import unit_of_work
-from . import organizations
+from . import mail_links, organizations
 from .directory import active_admins
 
 DUPLICATE_EMAIL = "An account with this e-mail address already exists. Sign in instead."
@@ -31,12 +32,16 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def _new_user(*, name: str, email: str, password: str, role: Role, **extra) -> User:
+def _new_user(*, name: str, email: str, password: str, role: Role, verified: bool = True,
+              **extra) -> User:
     if find_by_email(email) is not None:
         raise InvalidInput(DUPLICATE_EMAIL, field="email")
     user = User(name=name.strip(), email=normalize_email(email),
                 password_hash=hash_password(password), role=role, **extra)
     db.session.add(user)
+    if not verified:  # None would let the column default fire: unset after the INSERT
+        db.session.flush()
+        user.email_verified_at = None
     return user
 
 
@@ -51,10 +56,25 @@ def _unique_email():
 
 
 def register_customer(*, name: str, email: str, password: str) -> User:
-    """A new customer; one whose address's domain belongs to an organization joins it."""
+    """A customer's own sign-up: one whose address's domain belongs to an organization
+    joins it; the address is unproven until the mailed link is opened
+    (mail_links.needs_verification says when that matters)."""
     with _unique_email():
-        user = _new_user(name=name, email=email, password=password, role=Role.CUSTOMER)
+        user = _new_user(name=name, email=email, password=password, role=Role.CUSTOMER,
+                         verified=False)
         organizations.join_by_domain(user)
+        mail_links.send_verification(user)
+    return user
+
+
+def new_customer_from_mail(*, email: str, name: str | None) -> User:
+    """A customer account for someone who wrote to support (inside the caller's unit of
+    work): unverified, with a password nobody knows ("Forgot password?" sets one), and a
+    member of the organization their address's domain belongs to, where there is one."""
+    display = " ".join((name or "").split())[:120] or email.partition("@")[0][:120]
+    user = _new_user(name=display, email=email, password=secrets.token_urlsafe(32),
+                     role=Role.CUSTOMER, verified=False)
+    organizations.join_by_domain(user)
     return user
 
 

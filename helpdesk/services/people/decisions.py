@@ -40,6 +40,14 @@ def pending_agents() -> list[User]:
         .order_by(User.created_at, User.id).limit(PENDING_LIMIT)))
 
 
+def agents_in_state(state: AgentStatus, limit: int = PENDING_LIMIT) -> list[User]:
+    """Agent accounts in one state (pending, approved, rejected, suspended), oldest
+    first."""
+    return list(db.session.scalars(
+        select(User).where(User.role == Role.AGENT, User.agent_status == state)
+        .order_by(User.created_at, User.id).limit(limit)))
+
+
 def staff_query():
     """Agents past the application stage, and admins; teams loaded in one more query."""
     return (select(User)

@@ -20,6 +20,7 @@ AUDIT_ACTIONS = (
     "sla_updated", "organization_created", "organization_updated", "organization_deleted",
     "organization_member_added", "organization_member_removed", "webhook_created",
     "webhook_updated", "webhook_deleted", "webhook_secret_rotated", "webhook_delivery_retried",
+    "mail_received", "mail_retried", "password_reset", "email_changed",
 )
 SYSTEM_ACTOR = "system"
 

@@ -113,6 +113,11 @@ def agent_workload() -> list[tuple[str, int]]:
     return [(name, n) for name, n in rows]
 
 
+def category_counts() -> list[tuple[str, int]]:
+    """(category name, tickets) for every category, then those without one."""
+    return _named(count_by(Ticket.category_id), Category, "No category")
+
+
 def _labelled(counts: dict, labels: list[tuple[object, str]]) -> list[tuple[str, int]]:
     return [(label, counts.get(key, 0)) for key, label in labels]
 

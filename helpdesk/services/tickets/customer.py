@@ -25,9 +25,10 @@ from ...models import (
     utcnow,
 )
 from .. import notifications
-from ..errors import InvalidTransition, NotFound
+from ..errors import Forbidden, InvalidTransition, NotFound
 from ..files.attachments import Upload
 from ..matching import contains_pattern
+from ..people import mail_links
 from ..unit_of_work import unit_of_work
 from .conversation import thread
 from .opening import create_ticket
@@ -46,6 +47,8 @@ STATUS_FILTERS: dict[str, StatusFilter] = {
     "all": StatusFilter("All", None),
 }
 DEFAULT_STATUS_FILTER = "all"
+VERIFY_FIRST = ("Confirm your e-mail address first: open the link we mailed you, then open "
+                "your ticket.")
 SEARCH_MAX = 100
 
 
@@ -74,19 +77,25 @@ def my_tickets(customer: User, *, status: str = DEFAULT_STATUS_FILTER, q: str = 
     statuses = STATUS_FILTERS.get(status, STATUS_FILTERS[DEFAULT_STATUS_FILTER]).statuses
     if statuses is not None:
         query = query.where(Ticket.status.in_([str(s) for s in statuses]))
-    q = (q or "").strip()[:SEARCH_MAX]
-    for word in q.split():
+    return query.where(*public_text_conditions(q))
+
+
+def public_text_conditions(q: str | None) -> list:
+    """WHERE conditions for a customer's search: every word in the number, subject,
+    description, order reference or a *public* message (never an internal note)."""
+    conditions = []
+    for word in (q or "").strip()[:SEARCH_MAX].split():
         pattern = contains_pattern(word)
         in_public_messages = exists().where(
             Message.ticket_id == Ticket.id, Message.is_internal.is_(False),
             Message.body.ilike(pattern, escape="\\"))
-        query = query.where(or_(
+        conditions.append(or_(
             Ticket.number.ilike(pattern, escape="\\"),
             Ticket.subject.ilike(pattern, escape="\\"),
             Ticket.description.ilike(pattern, escape="\\"),
             Ticket.order_reference.ilike(pattern, escape="\\"),
             in_public_messages))
-    return query
+    return conditions
 
 
 def has_unseen_reply(ticket: Ticket) -> bool:
@@ -199,7 +208,10 @@ def follow_up_defaults(parent: Ticket) -> dict:
 def open_ticket(customer: User, *, subject: str, description: str,
                 category_id: int | None = None, order_reference: str | None = None,
                 files: Sequence[Upload] = (), follow_up: str | None = None) -> Ticket:
-    """A customer opens a ticket, possibly as a follow-up to one of their closed ones."""
+    """A customer opens a ticket, possibly as a follow-up to one of their closed ones.
+    A customer who signed up on the web confirms the address first."""
+    if mail_links.needs_verification(customer):
+        raise Forbidden(VERIFY_FIRST)
     parent = follow_up_parent(customer, follow_up)
     return create_ticket(
         requester=customer, created_by=customer, subject=subject, description=description,

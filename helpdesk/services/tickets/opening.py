@@ -1,7 +1,7 @@
 """Opening a ticket: by a customer, or by an agent on a customer's behalf."""
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import Category, Priority, Status, Ticket, User, utcnow
@@ -18,7 +18,7 @@ from .sla import apply_sla
 def create_ticket(*, requester: User, created_by: User, subject: str, description: str,
                   category_id: int | None = None, priority: str = Priority.MEDIUM,
                   order_reference: str | None = None, files: Sequence[Upload] = (),
-                  parent: Ticket | None = None) -> Ticket:
+                  parent: Ticket | None = None, channel: str = "web") -> Ticket:
     """Ticket, files, audit event and notifications in one transaction."""
     if not requester.is_customer:
         raise InvalidInput("Tickets are opened for customers.", field="requester")
@@ -36,7 +36,7 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
             priority=Priority(priority), status=Status.NEW, requester=requester,
             organization_id=requester.organization_id,  # see Ticket.organization_id
             created_by=created_by, order_reference=(order_reference or "").strip() or None,
-            parent=parent, created_at=now, updated_at=now, last_activity_at=now,
+            parent=parent, channel=channel, created_at=now, updated_at=now, last_activity_at=now,
             public_activity_at=now)
         apply_sla(ticket, now)
         db.session.add(ticket)
@@ -72,3 +72,17 @@ def active_category(category_id) -> Category | None:
     if category is None or not category.active:
         raise InvalidInput("Choose one of the listed categories.", field="category")
     return category
+
+
+def category_id_from(value) -> int | None:
+    """A category named by id (a number) or by name (any letter case), as the API takes
+    it; an unknown name is refused next to the field. None and "" mean no category."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int) or str(value).strip().isdigit():
+        return parse_id(value) or -1  # out of range: refused by the id check
+    found = db.session.scalar(select(Category.id).where(
+        func.lower(Category.name) == str(value).strip().lower()))
+    if found is None:
+        raise InvalidInput("Choose one of the listed categories.", field="category")
+    return found

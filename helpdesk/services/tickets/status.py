@@ -80,3 +80,19 @@ def withdraw(ticket: Ticket, customer: User) -> None:
 def confirm_resolution(ticket: Ticket, customer: User) -> None:
     """"This is solved": the customer closes a resolved ticket."""
     _customer_move(ticket, customer, Way.CONFIRM, "Only a resolved ticket can be closed here.")
+
+
+def request_status(ticket: Ticket, actor: User, target: str, *, note: str | None = None
+                   ) -> None:
+    """One call for "move this ticket to `target`", whoever asks: staff choose by hand;
+    the requester can only close, which confirms a resolution or withdraws the ticket."""
+    if not actor.is_customer:
+        change_status(ticket, actor, target, note=note)
+        return
+    if target != Status.CLOSED:
+        raise InvalidTransition("Customers can only close their tickets; reply to reopen one.",
+                                field="status")
+    if next_status(ticket.status, Way.CONFIRM) is not None:
+        confirm_resolution(ticket, actor)
+    else:
+        withdraw(ticket, actor)

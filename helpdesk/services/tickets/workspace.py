@@ -42,14 +42,17 @@ class Workspace:
     sla: SlaState
 
 
-def get_ticket(viewer: User, number: str) -> Ticket:
-    """The ticket with what its header and side panel show, or NotFound."""
-    ticket = db.session.scalar(
-        permissions.visible_tickets(viewer).where(Ticket.number == number)
-        .options(joinedload(Ticket.requester), joinedload(Ticket.assignee),
-                 joinedload(Ticket.category), joinedload(Ticket.team),
-                 joinedload(Ticket.organization),
-                 selectinload(Ticket.tags)))
+def get_ticket(viewer: User, number: str, *, for_update: bool = False) -> Ticket:
+    """The ticket with what its header and side panel show, or NotFound. `for_update`:
+    lock its row until the transaction ends (PostgreSQL), so a change that checked
+    the ticket's state first cannot interleave with another one."""
+    query = (permissions.visible_tickets(viewer).where(Ticket.number == number)
+             .options(joinedload(Ticket.requester), joinedload(Ticket.assignee),
+                      joinedload(Ticket.category), joinedload(Ticket.team),
+                      joinedload(Ticket.organization), selectinload(Ticket.tags)))
+    if for_update:
+        query = query.with_for_update(of=Ticket)
+    ticket = db.session.scalar(query)
     if ticket is None:
         raise NotFound("Ticket not found.")
     return ticket
@@ -70,10 +73,7 @@ def open_workspace(viewer: User, number: str) -> Workspace:
     ticket_files = list(db.session.scalars(
         select(Attachment).where(Attachment.ticket_id == ticket.id,
                                  Attachment.message_id.is_(None)).order_by(Attachment.id)))
-    history = list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.ticket_id == ticket.id)
-        .options(selectinload(AuditEvent.actor))
-        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())))
+    history = ticket_history(ticket)
     other = list(db.session.scalars(
         select(Ticket).where(Ticket.requester_id == ticket.requester_id,
                              Ticket.id != ticket.id)
@@ -83,6 +83,15 @@ def open_workspace(viewer: User, number: str) -> Workspace:
     return Workspace(ticket=ticket, messages=messages, ticket_files=ticket_files,
                      history=history, other_tickets=other, can_work=can_work,
                      status_targets=targets, sla=sla_state(ticket))
+
+
+def ticket_history(ticket: Ticket) -> list[AuditEvent]:
+    """The ticket's audit events with their actors, newest first (staff only: internal
+    events are among them)."""
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.ticket_id == ticket.id)
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())))
 
 
 @dataclass

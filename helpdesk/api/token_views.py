@@ -1,0 +1,69 @@
+"""Signing in for tokens, refreshing them, and who the caller is."""
+from flask import current_app, request
+
+from .. import permissions
+from ..extensions import limiter
+from ..services.people import accounts, tokens
+from . import bp, errors, present
+from .access import PUBLIC, access, caller_user, current_caller
+from .schemas import MeSchema, RefreshRequestSchema, TokenRequestSchema, TokenSchema
+
+PUBLIC_CALL: list = []  # OpenAPI: no security requirement
+
+
+def _email_key() -> str:
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return "login:" + accounts.normalize_email(email if isinstance(email, str) else "")[:254]
+
+
+def _failed(response) -> bool:
+    return response.status_code != 200
+
+
+def _pair(pair: tokens.TokenPair) -> dict:
+    return {"access_token": pair.access_token, "token_type": "Bearer",
+            "expires_in": pair.expires_in, "refresh_token": pair.refresh_token}
+
+
+@bp.route("/auth/token", tags=["Auth"], methods=["POST"])
+@access(PUBLIC)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], deduct_when=_failed,
+               error_message="Too many sign-in attempts.")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_email_key,
+               deduct_when=_failed, error_message="Too many sign-in attempts.")
+@bp.arguments(TokenRequestSchema)
+@bp.response(200, TokenSchema)
+@errors(400, 401, 403, 422, 429)
+@bp.doc(security=PUBLIC_CALL)
+def token(credentials):
+    """Sign in: e-mail and password for an access token and a refresh token
+
+    Throttled like the sign-in page. Accounts that may not use the API (pending,
+    rejected or suspended agents, deactivated customers) are refused with 403.
+    """
+    return _pair(tokens.sign_in(credentials["email"], credentials["password"]))
+
+
+@bp.route("/auth/refresh", tags=["Auth"], methods=["POST"])
+@access(PUBLIC)
+@bp.arguments(RefreshRequestSchema)
+@bp.response(200, TokenSchema)
+@errors(400, 401, 403, 422, 429)
+@bp.doc(security=PUBLIC_CALL)
+def refresh(body):
+    """Refresh: a refresh token (used once) for a new pair"""
+    return _pair(tokens.refresh(body["refresh_token"]))
+
+
+@bp.route("/me", tags=["Auth"], methods=["GET"])
+@access(permissions.can_use_api)
+@bp.response(200, MeSchema)
+@errors(401, 403, 429)
+def me():
+    """The caller"""
+    user = caller_user()
+    return {"id": user.id, "name": user.name, "email": user.email, "role": user.role,
+            "agent_status": user.agent_status,
+            "organization": present.ref(user.organization),
+            "scopes": sorted(current_caller().scopes)}

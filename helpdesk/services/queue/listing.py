@@ -1,0 +1,266 @@
+"""Ticket lists for the JSON API: filters, a stable order, keyset (cursor) pages and a
+bounded total.
+
+Visibility comes from `permissions.visible_tickets`, as on every page. Pages are cut by
+keyset, not OFFSET: the cursor holds the sort key of the last row sent, and the next page
+starts right after it in the index order (`created_at, id`, `last_activity_at, id`,
+the priority-rank index, `due_at, id`), so page 500 costs what page 1 costs and rows
+that arrive meanwhile neither repeat nor go missing. A page is three statements whatever
+its size: the bounded count, the rows with their people, category and team joined, and
+their tags.
+
+Customers do not see the staff's side of a ticket (team, tags, due dates, internal
+notes): they cannot filter on it, their "updated" is the last change they could see,
+and their free text searches public messages only.
+"""
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ... import permissions
+from ...extensions import db
+from ...models import OPEN_STATUSES, Priority, Status, Ticket, User, utcnow
+from ..catalog.settings import ticket_prefix
+from ..errors import InvalidInput
+from ..ids import MAX_ID, parse_id
+from ..tickets.customer import public_text_conditions
+from . import search
+from .filters import PRIORITY_RANK, _unindexed, overdue_condition
+
+SORTS = ("-created", "created", "-updated", "updated", "priority", "-priority", "due")
+DEFAULT_SORT = "-created"
+MAX_LIMIT = 100
+STAFF_ONLY = {"team_id": "team", "overdue": "overdue"}  # attribute: field
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What the caller asked for, already parsed (see api/schemas.py)."""
+    statuses: tuple[str, ...] = ()
+    priorities: tuple[str, ...] = ()
+    category_id: int | None = None
+    team_id: int | None = None
+    assignee: str | None = None          # "me", "none" or an id
+    organization_id: int | None = None
+    open_only: bool = False
+    overdue: bool = False
+    q: str = ""
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    sort: str = DEFAULT_SORT
+
+
+@dataclass
+class TicketList:
+    tickets: list[Ticket]
+    next_cursor: str | None
+    total: int
+    total_exact: bool
+
+
+@dataclass(frozen=True)
+class SortKey:
+    expr: object
+    descending: bool
+    kind: str = "datetime"      # how the cursor stores it: "datetime" or "int"
+    nullable: bool = False      # NULLs come last, whatever the direction
+
+
+def _activity(viewer: User):
+    """The "updated" time this person may see: any activity for staff, only what the
+    customer could see happen for customers (internal notes do not move it)."""
+    return Ticket.last_activity_at if viewer.is_staff else Ticket.public_activity_at
+
+
+def sort_keys(viewer: User, sort: str) -> list[SortKey]:
+    """The ORDER BY of each sort, ending with the id so the order is total (stable)."""
+    activity = _activity(viewer)
+    nullable_activity = not viewer.is_staff
+    by_id = SortKey(Ticket.id, True, "int")
+    if sort in ("created", "-created"):
+        desc = sort.startswith("-")
+        return [SortKey(Ticket.created_at, desc), SortKey(Ticket.id, desc, "int")]
+    if sort in ("updated", "-updated"):
+        desc = sort.startswith("-")
+        return [SortKey(activity, desc, nullable=nullable_activity),
+                SortKey(Ticket.id, desc, "int")]
+    if sort == "priority":   # most urgent first (the queue's index: rank, activity, id)
+        return [SortKey(PRIORITY_RANK, False, "int"),
+                SortKey(activity, True, nullable=nullable_activity), by_id]
+    if sort == "-priority":
+        return [SortKey(PRIORITY_RANK, True, "int"),
+                SortKey(activity, False, nullable=nullable_activity),
+                SortKey(Ticket.id, False, "int")]
+    if sort == "due":        # soonest first, tickets without a due date last
+        if not viewer.is_staff:
+            raise InvalidInput("Only agents and admins can sort by due date.", field="sort")
+        return [SortKey(Ticket.due_at, False, nullable=True), SortKey(Ticket.id, False, "int")]
+    raise InvalidInput(f"Sort by one of: {', '.join(SORTS)}.", field="sort")
+
+
+def _order_by(keys: list[SortKey]) -> list:
+    clauses = []
+    for key in keys:
+        clause = key.expr.desc() if key.descending else key.expr.asc()
+        clauses.append(clause.nulls_last() if key.nullable else clause)
+    return clauses
+
+
+def _after(keys: list[SortKey], values: list) -> object:
+    """Rows strictly after the row whose sort key is `values`, in `keys` order:
+    (k1 after v1) OR (k1 = v1 AND k2 after v2) OR ... — each key NULL-aware. The leading
+    key also gets a plain bound (k1 <= v1), so an index on it starts the scan at the
+    cursor instead of filtering every row before it."""
+    lead, lead_value = keys[0], values[0]
+    bound = None
+    if lead_value is not None:
+        bound = lead.expr <= lead_value if lead.descending else lead.expr >= lead_value
+        if lead.nullable:
+            bound = or_(bound, lead.expr.is_(None))
+    alternatives = []
+    equal_so_far: list = []
+    for key, value in zip(keys, values, strict=True):
+        if value is None:          # in the NULLs (last): nothing follows on this key
+            equal_so_far.append(key.expr.is_(None))
+            continue
+        beyond = key.expr < value if key.descending else key.expr > value
+        if key.nullable:
+            beyond = or_(beyond, key.expr.is_(None))
+        alternatives.append(and_(*equal_so_far, beyond))
+        equal_so_far.append(key.expr == value)
+    after = or_(*alternatives) if alternatives else false()
+    return after if bound is None else and_(bound, after)
+
+
+# --- the cursor ----------------------------------------------------------------------------
+
+def encode_cursor(sort: str, values: list) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    raw = json.dumps({"s": sort, "k": plain}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str, keys: list[SortKey]) -> list:
+    """The sort key a cursor carries; refused (field "cursor") unless it is one of ours,
+    made for the same sort."""
+    refused = InvalidInput("This cursor is not valid for this list; start from the first "
+                           "page.", field="cursor")
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if data["s"] != sort or len(data["k"]) != len(keys):
+            raise refused
+        return [_cursor_value(key, value) for key, value in zip(keys, data["k"], strict=True)]
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+        raise refused from None
+
+
+def _cursor_value(key: SortKey, value):
+    if value is None:
+        if not key.nullable:
+            raise ValueError("null")
+        return None
+    if key.kind == "int":
+        if not isinstance(value, int) or isinstance(value, bool) or abs(value) > MAX_ID:
+            raise ValueError("int")
+        return value
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is not None:
+        raise ValueError("naive")
+    return parsed
+
+
+# --- the list ------------------------------------------------------------------------------
+
+def conditions(viewer: User, filters: ListFilters, now: datetime) -> list:
+    """The WHERE clauses, each on an indexed column (or the search indexes)."""
+    if not viewer.is_staff:
+        for name, field in STAFF_ONLY.items():
+            if getattr(filters, name, None):
+                raise InvalidInput("Only agents and admins can filter by this.", field=field)
+    # SQLite without statistics: keep it walking the sort order's index (filters.py).
+    c = _unindexed if db.session.get_bind().dialect.name == "sqlite" else (lambda x: x)
+    where = []
+    if filters.statuses:
+        where.append(c(Ticket.status).in_([Status(s) for s in filters.statuses]))
+    if filters.open_only or filters.overdue:
+        where.append(c(Ticket.status).in_(OPEN_STATUSES))
+    if filters.overdue:
+        where.append(overdue_condition(now))
+    if filters.priorities:
+        where.append(c(Ticket.priority).in_([Priority(p) for p in filters.priorities]))
+    if filters.category_id is not None:
+        where.append(c(Ticket.category_id) == filters.category_id)
+    if filters.team_id is not None:
+        where.append(c(Ticket.team_id) == filters.team_id)
+    if filters.assignee:
+        where.append(_assignee_condition(viewer, filters.assignee, c))
+    if filters.organization_id is not None:
+        where.append(organization_condition(filters.organization_id))
+    if filters.created_after is not None:
+        where.append(Ticket.created_at >= filters.created_after)
+    if filters.created_before is not None:
+        where.append(Ticket.created_at < filters.created_before)
+    if filters.q.strip():
+        if viewer.is_staff:
+            where.append(search.ticket_search_condition(
+                filters.q, prefix=ticket_prefix(),
+                digits=current_app.config["TICKET_NUMBER_DIGITS"]))
+        else:
+            where.extend(public_text_conditions(filters.q))
+    return where
+
+
+def _assignee_condition(viewer: User, assignee: str, c):
+    if assignee == "me":
+        return c(Ticket.assignee_id) == viewer.id
+    if assignee == "none":
+        return c(Ticket.assignee_id).is_(None)
+    user_id = parse_id(assignee)
+    if user_id is None:
+        raise InvalidInput('Use "me", "none" or the id of an agent.', field="assignee")
+    return c(Ticket.assignee_id) == user_id
+
+
+def organization_condition(organization_id: int):
+    """Tickets opened for this organization (ix_tickets_organization_activity)."""
+    return Ticket.organization_id == organization_id
+
+
+def count_bounded(query, bound: int) -> tuple[int, bool]:
+    """(count, exact): counts at most bound + 1 rows, so a broad filter over a million
+    tickets costs a bounded scan; beyond the bound the count is a lower bound."""
+    limited = query.with_only_columns(Ticket.id).order_by(None).limit(bound + 1).subquery()
+    found = db.session.scalar(select(func.count()).select_from(limited)) or 0
+    return (found, True) if found <= bound else (bound, False)
+
+
+def ticket_list(viewer: User, filters: ListFilters, *, limit: int | None = None,
+                cursor: str | None = None) -> TicketList:
+    """One page of the tickets this person may see, in the asked order."""
+    limit = max(1, min(limit or current_app.config["API_PAGE_SIZE"], MAX_LIMIT))
+    now = utcnow()
+    keys = sort_keys(viewer, filters.sort)
+    where = conditions(viewer, filters, now)
+    base = permissions.visible_tickets(viewer).where(*where)
+    total, exact = count_bounded(base, int(current_app.config["API_TOTAL_BOUND"]))
+    query = base
+    if cursor:
+        query = query.where(_after(keys, decode_cursor(cursor, filters.sort, keys)))
+    query = (query.add_columns(*(key.expr.label(f"sort_{i}") for i, key in enumerate(keys)))
+             .options(joinedload(Ticket.requester), joinedload(Ticket.assignee),
+                      joinedload(Ticket.category), joinedload(Ticket.team),
+                      joinedload(Ticket.organization), selectinload(Ticket.tags))
+             .order_by(*_order_by(keys)).limit(limit + 1))
+    rows = db.session.execute(query).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(filters.sort, list(rows[-1][1:]))
+    return TicketList(tickets=[row[0] for row in rows], next_cursor=next_cursor,
+                      total=total, total_exact=exact)
