@@ -25,7 +25,7 @@ from sqlalchemy import func, select  # noqa: E402
 from helpdesk import create_app  # noqa: E402
 from helpdesk.extensions import db  # noqa: E402
 from helpdesk.models import Ticket, utcnow  # noqa: E402
-from helpdesk.services import stats  # noqa: E402
+from helpdesk.services.reporting import stats  # noqa: E402
 from helpdesk.services.demo import DEMO_PASSWORD  # noqa: E402
 
 

@@ -330,7 +330,7 @@ def _seed_people(t: Target) -> dict[str, list[int]]:
     from helpdesk import create_app
     from helpdesk.extensions import db
     from helpdesk.models import AgentStatus, Role, User
-    from helpdesk.services.defaults import install_defaults
+    from helpdesk.services.catalog.defaults import install_defaults
 
     app = create_app({"DATABASE_URL": t.url, "SECRET_KEY": "bench-not-secret",
                       "TESTING": True})

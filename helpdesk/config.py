@@ -53,7 +53,6 @@ API_RATE_LIMIT = "300 per minute"
 API_ACCESS_TOKEN_SECONDS = 15 * 60
 API_REFRESH_TOKEN_DAYS = 30
 API_PAGE_SIZE = 25          # tickets per list page unless `limit` says otherwise (max 100)
-API_TOTAL_BOUND = 10_000    # `total` is exact up to this many, a lower bound beyond it
 API_MAX_JSON_BYTES = 1024 * 1024   # JSON bodies; file uploads use MAX_CONTENT_LENGTH
 
 # Outgoing e-mail; no host means in-app notifications only (nothing is queued).

@@ -94,16 +94,19 @@ def test_cursors_that_are_not_ours_are_refused(app, agent, customer):
         assert response.status_code == 422 and "cursor" in problem(response)["errors"]
 
 
-def test_the_total_is_exact_up_to_the_bound_then_a_lower_bound(app, agent, customer):
+def test_the_total_is_exact_up_to_the_bound_then_a_lower_bound(app, agent, customer,
+                                                               monkeypatch):
+    """The same bound as the queue's counts (services/queue/filters.COUNT_LIMIT)."""
+    from helpdesk.services.queue import filters
     _tickets(customer)
     api = ApiClient(app)
     exact = api.get("/tickets?limit=1", as_=agent).get_json()
     assert (exact["total"], exact["total_exact"]) == (11, True)
-    app.config["API_TOTAL_BOUND"] = 5
+    monkeypatch.setattr(filters, "COUNT_LIMIT", 5)
     bounded = api.get("/tickets?limit=1", as_=agent).get_json()
     assert (bounded["total"], bounded["total_exact"]) == (5, False)
     assert bounded["next_cursor"]  # paging goes on past the bound
-    app.config["API_TOTAL_BOUND"] = 11
+    monkeypatch.setattr(filters, "COUNT_LIMIT", 11)
     assert api.get("/tickets?limit=1", as_=agent).get_json()["total_exact"] is True
 
 

@@ -8,7 +8,7 @@ from conftest import login, make_ticket
 from sqlalchemy import select
 
 from helpdesk.extensions import db
-from helpdesk.models import Category, Priority, Status, Team, utcnow
+from helpdesk.models import Category, Priority, Status, Team, Ticket, utcnow
 
 NUMBER = re.compile(r'<td data-label="Ticket"><div><a href="/agent/tickets/([A-Z]+-\d+)"')
 
@@ -16,6 +16,10 @@ NUMBER = re.compile(r'<td data-label="Ticket"><div><a href="/agent/tickets/([A-Z
 def numbers(response) -> list[str]:
     assert response.status_code == 200, response.status_code
     return NUMBER.findall(response.get_data(as_text=True))
+
+
+def numbers_in(html: str) -> list[str]:
+    return NUMBER.findall(html)
 
 
 def tweak(ticket, **fields):
@@ -124,9 +128,15 @@ def test_sort_orders(app, client, agent, mix):
     tweak(mix["mine"], priority=Priority.CRITICAL)
     login(client, agent)
     n = {k: t.number for k, t in mix.items()}
-    assert numbers(client.get("/agent/queue")) == [n["overdue"], n["new"], n["theirs"], n["mine"]]
-    assert numbers(client.get("/agent/queue?sort=created")) == [
-        n["mine"], n["theirs"], n["new"], n["overdue"]]
+    by_activity = [n["overdue"], n["new"], n["theirs"], n["mine"]]
+    newest = [n["mine"], n["theirs"], n["new"], n["overdue"]]
+    assert numbers(client.get("/agent/queue")) == newest  # the default: newest first
+    assert numbers(client.get("/agent/queue?sort=newest")) == newest
+    assert numbers(client.get("/agent/queue?sort=oldest")) == newest[::-1]
+    assert numbers(client.get("/agent/queue?sort=updated")) == by_activity
+    # Links bookmarked with the old words still work.
+    assert numbers(client.get("/agent/queue?sort=created")) == newest
+    assert numbers(client.get("/agent/queue?sort=activity")) == by_activity
     assert numbers(client.get("/agent/queue?sort=priority")) == [
         n["mine"], n["theirs"], n["overdue"], n["new"]]
     assert numbers(client.get("/agent/queue?sort=due")) == [
@@ -184,3 +194,49 @@ def test_huge_ids_and_pages_are_not_a_500(app, client, agent, mix):
     response = client.post("/agent/queue/bulk", data={
         "ticket_ids": [huge], "bulk_action": f"assign:{huge}", "next": "/agent/queue"})
     assert response.status_code == 400
+
+
+def _next_link(html):
+    found = re.search(r'<a href="([^"]+)" rel="next">', html)
+    return found and found.group(1).replace("&amp;", "&")
+
+
+def test_counts_stop_at_the_bound_and_pages_go_on_by_keyset(app, client, agent, customer,
+                                                            monkeypatch):
+    """Beyond COUNT_LIMIT the total and the side links read "N+"; Next links carry a
+    keyset cursor (after=), and walking them visits every ticket once, in order."""
+    from helpdesk.services.queue import filters
+    for i in range(7):
+        make_ticket(customer, subject=f"Walk {i}")
+    monkeypatch.setattr(filters, "COUNT_LIMIT", 3)
+    app.config["PAGE_SIZE"] = 2
+    login(client, agent)
+    html = client.get("/agent/queue?sort=oldest").get_data(as_text=True)
+    assert "3+ tickets" in html
+    assert re.search(r'All open <span class="count">3\+</span>', html)
+    seen, url = numbers_in(html), _next_link(html)
+    pages = 1
+    while url:
+        assert "after=" in url and "sort=oldest" in url
+        html = client.get(url).get_data(as_text=True)
+        seen += numbers_in(html)
+        url = _next_link(html)
+        pages += 1
+    expected = [t.number for t in db.session.scalars(
+        db.select(Ticket).order_by(Ticket.created_at, Ticket.id))]
+    assert seen == expected and pages == 4
+    # page= still works (OFFSET), and a cursor that is not ours is ignored.
+    assert numbers_in(client.get("/agent/queue?sort=oldest&page=2").get_data(as_text=True)) \
+        == expected[2:4]
+    assert client.get("/agent/queue?after=bogus").status_code == 200
+
+
+def test_counts_are_exact_up_to_the_bound(app, client, agent, customer, monkeypatch):
+    from helpdesk.services.queue import filters
+    for i in range(3):
+        make_ticket(customer, subject=f"Exact {i}")
+    monkeypatch.setattr(filters, "COUNT_LIMIT", 3)
+    login(client, agent)
+    html = client.get("/agent/queue").get_data(as_text=True)
+    assert "3 tickets" in html and "3+" not in html
+    assert re.search(r'All open <span class="count">3</span>', html)

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from ..models import PRIORITY_LABELS, STATUS_LABELS, Priority, Status
 from ..portal.forms import NewTicketForm
-from ..services.queue.filters import SORTS, QueueFilters
+from ..services.queue.filters import DEFAULT_SORT, OLD_SORTS, SORTS, QueueFilters, sort_value
 from ..web import choices, parse_id
 
 STATUS_PAIRS = [(s.value, STATUS_LABELS[s]) for s in Status]
@@ -45,7 +45,7 @@ class QueueFilterForm(FlaskForm):
     organization = SelectField("Organization", choices=choices([ANY]), validators=[Optional()])
     created_from = DateField("Created from", validators=[Optional()])
     created_to = DateField("Created to", validators=[Optional()])
-    sort = SelectField("Sort by", choices=choices(SORTS.items()), default="activity",
+    sort = SelectField("Sort by", choices=choices(SORTS.items()), default=DEFAULT_SORT,
                        validators=[Optional()])
     mine = BooleanField("Mine")
     unassigned = BooleanField("Unassigned")
@@ -62,6 +62,8 @@ class QueueFilterForm(FlaskForm):
         if "filtered" not in formdata:
             self.open_only.data = True
         self.filtered.data = "1"
+        if self.sort.data in OLD_SORTS:  # a link from before the sort words changed
+            self.sort.data = OLD_SORTS[self.sort.data]
 
     def filters(self) -> QueueFilters:
         """The filters as checked; a value that failed its check is left out."""
@@ -74,7 +76,7 @@ class QueueFilterForm(FlaskForm):
             unassigned=bool(self.unassigned.data), overdue=bool(self.overdue.data),
             open_only=bool(self.open_only.data), created_from=self.created_from.data,
             created_to=self.created_to.data, search=(self.q.data or "").strip(),
-            sort=self.sort.data if self.sort.data in SORTS else "activity")
+            sort=sort_value(self.sort.data))
 
 
 class BulkForm(FlaskForm):

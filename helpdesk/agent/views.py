@@ -50,8 +50,9 @@ def bulk_choices(refs) -> list:
 
 
 def _queue_args(args: MultiDict) -> dict:
-    """The filters to keep in links (pagination, export): everything but the page."""
-    return {k: v for k, v in args.to_dict(flat=False).items() if k != "page"}
+    """The filters to keep in links (pagination, export): everything but the page and
+    its keyset cursor."""
+    return {k: v for k, v in args.to_dict(flat=False).items() if k not in ("page", "after")}
 
 
 def render_queue(args: MultiDict, bulk_form: BulkForm | None = None, status: int = 200):
@@ -60,7 +61,8 @@ def render_queue(args: MultiDict, bulk_form: BulkForm | None = None, status: int
     if args and not form.validate():
         status = 400  # the rest of the filters still apply; the bad one shows its error
     filters = form.filters()
-    page = queues.queue_page(current_user, filters, page=page_arg(args.get("page")))
+    page = queues.queue_page(current_user, filters, page=page_arg(args.get("page")),
+                             after=args.get("after"))
     bulk_form = bulk_form or BulkForm(formdata=None)
     bulk_form.bulk_action.choices = bulk_choices(refs)
     bulk_form.next.data = url_for(".queue", **_queue_args(args), page=page.page)

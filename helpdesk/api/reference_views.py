@@ -1,6 +1,6 @@
 """Categories, the FAQ, statistics, and the admins' decisions on agent applications."""
 from .. import permissions
-from ..models import AgentStatus, Priority, Status, Ticket
+from ..models import AgentStatus, Priority, Status
 from ..services.catalog import admin as catalog
 from ..services.catalog import faq as faq_service
 from ..services.people import decisions
@@ -50,8 +50,8 @@ def faq(args):
 def stats():
     """Counts by status, priority and category; open, overdue, unassigned and yours;
     average first response and resolution (hours); satisfaction (CSAT)"""
-    by_status = reporting.count_by(Ticket.status)
-    by_priority = reporting.count_by(Ticket.priority)
+    by_status = reporting.counts_by("status")
+    by_priority = reporting.counts_by("priority")
     side = side_counts(caller_user())
     first_response, resolution = reporting.average_durations()
     csat_average, csat_count, _distribution = reporting.csat_summary()

@@ -20,16 +20,31 @@ from ... import permissions
 from ...extensions import db
 from ...models import OPEN_STATUSES, Priority, Status, Ticket, User, utcnow
 from ..catalog.settings import ticket_prefix
-from . import search
+from ..errors import InvalidInput
+from . import keyset, search
+from .keyset import SortKey
 
+# The sort contract of the queue (and the API's words for the same orders): `sort=`.
 SORTS = {
-    "activity": "Last activity",
-    "created": "Newest first",
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "updated": "Last activity",
     "priority": "Priority",
     "due": "Due date",
 }
+DEFAULT_SORT = "newest"
+OLD_SORTS = {"created": "newest", "activity": "updated"}  # links bookmarked before
+
+# Counts stop here: a count reads at most COUNT_LIMIT + 1 index entries, so it costs the
+# same at a thousand tickets and at a million. Up to the bound a count is exact; beyond it
+# people see "10,000+". The queue's total, its side links and the API's `total` use it.
+COUNT_LIMIT = 10_000
 PRIORITY_RANK = literal_column(search.PRIORITY_RANK_SQL.replace(
     "CASE priority", "CASE tickets.priority"))
+# The due sort puts tickets without a due date last on both databases with one index,
+# ix_tickets_due_order ((due_at IS NULL), due_at, id): NULLS LAST on an ascending
+# column cannot use a plain index in SQLite (which sorts NULLs first).
+DUE_MISSING = literal_column(f"({search.DUE_MISSING_SQL})".replace("due_at", "tickets.due_at"))
 
 
 @dataclass(frozen=True)
@@ -48,23 +63,62 @@ class QueueFilters:
     created_from: date | None = None
     created_to: date | None = None
     search: str = ""
-    sort: str = "activity"
+    sort: str = DEFAULT_SORT
 
     def with_(self, **changes) -> "QueueFilters":
         return replace(self, **changes)
 
 
+def sort_value(value: str | None) -> str:
+    """A `sort=` value as one of SORTS (old words mapped, anything else the default)."""
+    value = OLD_SORTS.get(value or "", value)
+    return value if value in SORTS else DEFAULT_SORT
+
+
+class Count(int):
+    """A count that may have stopped at COUNT_LIMIT: formats as "10,000+" then."""
+    exact: bool
+
+    def __new__(cls, value: int, exact: bool = True):
+        count = super().__new__(cls, value)
+        count.exact = exact
+        return count
+
+    def __format__(self, spec: str) -> str:
+        return format(int(self), spec) + ("" if self.exact else "+")
+
+    def __str__(self) -> str:
+        return format(self, "")
+
+
+def bounded_count(query: Select, limit: int | None = None) -> tuple[int, bool]:
+    """(count, exact) of the rows of `query`, reading at most limit + 1 of them
+    (`SELECT count(*) FROM (SELECT 1 ... LIMIT COUNT_LIMIT + 1)`); beyond the bound
+    the count is COUNT_LIMIT and not exact (a lower bound)."""
+    limit = COUNT_LIMIT if limit is None else limit
+    limited = (query.with_only_columns(literal_column("1").label("one")).order_by(None)
+               .limit(limit + 1).subquery())
+    found = db.session.scalar(select(func.count()).select_from(limited)) or 0
+    return (found, True) if found <= limit else (limit, False)
+
+
 @dataclass
 class QueuePage:
-    """One page of the queue; quacks like Flask-SQLAlchemy's Pagination for the macro."""
+    """One page of the queue; quacks like Flask-SQLAlchemy's Pagination for the macro.
+    `total` is a Count (exact up to COUNT_LIMIT); beyond it the number of pages is not
+    known (`pages` None) and the page shows Previous / Next only. `next_args` carries
+    the keyset cursor of the next page (`after=`)."""
     rows: list[tuple[Ticket, bool]]  # (ticket, overdue)
     page: int
     per_page: int
-    total: int
-    pages: int = field(init=False)
+    total: Count
+    more: bool = False               # a row exists after this page
+    next_args: dict = field(default_factory=dict)
+    pages: int | None = field(init=False)
 
     def __post_init__(self):
-        self.pages = max(1, math.ceil(self.total / self.per_page))
+        self.pages = (max(1, math.ceil(self.total / self.per_page)) if self.total.exact
+                      else None)
 
     @property
     def has_prev(self) -> bool:
@@ -72,7 +126,7 @@ class QueuePage:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.more
 
     @property
     def prev_num(self) -> int | None:
@@ -84,11 +138,11 @@ class QueuePage:
 
     @property
     def first_row(self) -> int:
-        return 0 if not self.total else (self.page - 1) * self.per_page + 1
+        return 0 if not self.rows else (self.page - 1) * self.per_page + 1
 
     @property
     def last_row(self) -> int:
-        return min(self.total, self.page * self.per_page)
+        return (self.page - 1) * self.per_page + len(self.rows)
 
 
 def overdue_condition(now: datetime):
@@ -161,16 +215,28 @@ def conditions(viewer: User, filters: QueueFilters, now: datetime | None = None,
     return where
 
 
-def order_by(sort: str) -> list:
-    """Each order is served by an index: last_activity_at, created_at, due_at, and
-    ix_tickets_priority_rank; the id makes pages stable when times tie."""
-    if sort == "created":
-        return [Ticket.created_at.desc(), Ticket.id.desc()]
+def sort_keys(sort: str) -> list[SortKey]:
+    """Each order, ending with the id (a total order, stable pages), and the index that
+    serves it: created_at (newest, oldest), last_activity_at (updated),
+    ix_tickets_priority_rank (priority), ix_tickets_due_order (due: soonest first,
+    tickets without a due date last)."""
+    sort = sort_value(sort)
+    if sort == "oldest":
+        return [SortKey(Ticket.created_at, False), SortKey(Ticket.id, False, "int")]
+    if sort == "updated":
+        return [SortKey(Ticket.last_activity_at, True), SortKey(Ticket.id, True, "int")]
     if sort == "priority":
-        return [PRIORITY_RANK, Ticket.last_activity_at.desc(), Ticket.id.desc()]
+        return [SortKey(PRIORITY_RANK, False, "int"), SortKey(Ticket.last_activity_at, True),
+                SortKey(Ticket.id, True, "int")]
     if sort == "due":
-        return [Ticket.due_at.asc(), Ticket.id.asc()]
-    return [Ticket.last_activity_at.desc(), Ticket.id.desc()]
+        return [SortKey(DUE_MISSING, False, "int"),
+                SortKey(Ticket.due_at, False, nullable=True, nulls_last=False),
+                SortKey(Ticket.id, False, "int")]
+    return [SortKey(Ticket.created_at, True), SortKey(Ticket.id, True, "int")]
+
+
+def order_by(sort: str) -> list:
+    return keyset.order_by(sort_keys(sort))
 
 
 def base_query(viewer: User, filters: QueueFilters, now: datetime | None = None,
@@ -182,49 +248,72 @@ def base_query(viewer: User, filters: QueueFilters, now: datetime | None = None,
 
 
 def count(viewer: User, filters: QueueFilters, now: datetime | None = None,
-          where: list | None = None) -> int:
-    query = base_query(viewer, filters, now, where)
-    query = query.with_only_columns(func.count()).select_from(Ticket).order_by(None)
-    return db.session.scalar(query) or 0
+          where: list | None = None) -> Count:
+    """The matching tickets, exact up to COUNT_LIMIT."""
+    return Count(*bounded_count(base_query(viewer, filters, now, where)))
 
 
 def queue_page(viewer: User, filters: QueueFilters, page: int = 1,
-               per_page: int | None = None) -> QueuePage:
-    """Two statements whatever the page size: the count, then the rows with their
-    requester and assignee joined in."""
+               per_page: int | None = None, after: str | None = None) -> QueuePage:
+    """Two statements whatever the page: the bounded count, then the rows (one more than
+    a page, to know whether a next one exists) with their requester and assignee joined.
+    `after` (a cursor from the previous page's next link) starts the page right after
+    that row in index order, instead of skipping (page - 1) pages with OFFSET; a cursor
+    that is not ours is ignored (the page by its number instead)."""
     per_page = per_page or current_app.config["PAGE_SIZE"]
     now = utcnow()
     matched = text_match(filters)
     total = count(viewer, filters, now, conditions(viewer, filters, now, matched=matched))
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, page), pages)
+    page = max(1, page)
+    if total.exact:
+        page = min(page, max(1, math.ceil(total / per_page)))
     hint = db.session.get_bind().dialect.name == "sqlite"
     where = conditions(viewer, filters, now, matched=matched, hint_planner=hint)
-    query = (base_query(viewer, filters, now, where)
-             .add_columns(overdue_condition(now).label("overdue"))
+    keys = sort_keys(filters.sort)
+    sort = sort_value(filters.sort)
+    query = base_query(viewer, filters, now, where)
+    start = None
+    if after:
+        try:
+            start = keyset.decode_cursor(after, sort, keys)
+        except InvalidInput:
+            start = None
+    if start is not None:
+        query = query.where(keyset.after(keys, start))
+    query = (query.add_columns(overdue_condition(now).label("overdue"),
+                               *(key.expr.label(f"sort_{i}") for i, key in enumerate(keys)))
              .options(joinedload(Ticket.requester), joinedload(Ticket.assignee))
-             .order_by(*order_by(filters.sort))
-             .limit(per_page).offset((page - 1) * per_page))
-    rows = [(ticket, bool(overdue)) for ticket, overdue in db.session.execute(query)]
-    return QueuePage(rows=rows, page=page, per_page=per_page, total=total)
+             .order_by(*keyset.order_by(keys)).limit(per_page + 1))
+    if start is None:
+        query = query.offset((page - 1) * per_page)
+    found = db.session.execute(query).all()
+    rows = [(row[0], bool(row[1])) for row in found[:per_page]]
+    more = len(found) > per_page
+    next_args = ({"after": keyset.encode_cursor(sort, list(found[per_page - 1][2:]))}
+                 if more else {})
+    return QueuePage(rows=rows, page=page, per_page=per_page, total=total, more=more,
+                     next_args=next_args)
 
 
-def side_counts(viewer: User) -> dict[str, int]:
-    """Live counts for the side links, in one statement of four indexed counts:
-    open tickets that are mine, unassigned, overdue, and all open ones."""
+def side_counts(viewer: User) -> dict[str, Count]:
+    """Counts for the side links, in one statement of four bounded counts (each reads at
+    most COUNT_LIMIT + 1 index entries): open tickets that are mine, unassigned, overdue,
+    and all open ones. Exact up to COUNT_LIMIT, "10,000+" beyond."""
     now = utcnow()
     is_open = Ticket.status.in_(OPEN_STATUSES)
 
     def counted(*where):
-        return (select(func.count()).select_from(Ticket).where(is_open, *where)
-                .scalar_subquery())
+        limited = (select(literal_column("1")).select_from(Ticket).where(is_open, *where)
+                   .limit(COUNT_LIMIT + 1).subquery())
+        return select(func.count()).select_from(limited).scalar_subquery()
     row = db.session.execute(select(
         counted(Ticket.assignee_id == viewer.id).label("mine"),
         counted(Ticket.assignee_id.is_(None)).label("unassigned"),
         counted(Ticket.due_at < now).label("overdue"),
         counted().label("open"),
     )).one()
-    return dict(row._mapping)
+    return {name: Count(min(n, COUNT_LIMIT), n <= COUNT_LIMIT)
+            for name, n in row._mapping.items()}
 
 
 # The side links: name → the filters they stand for (open only, as everywhere).
@@ -238,7 +327,7 @@ SIDE_LINKS = {
 
 def active_side_link(filters: QueueFilters) -> str | None:
     """Which side link the current view is exactly (for aria-current)."""
-    plain = QueueFilters(sort=filters.sort)
+    plain = QueueFilters(sort=sort_value(filters.sort))
     for name, wanted in (("mine", plain.with_(mine=True)),
                          ("unassigned", plain.with_(unassigned=True)),
                          ("overdue", plain.with_(overdue=True)), ("open", plain)):

@@ -13,14 +13,10 @@ Customers do not see the staff's side of a ticket (team, tags, due dates, intern
 notes): they cannot filter on it, their "updated" is the last change they could see,
 and their free text searches public messages only.
 """
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ... import permissions
@@ -28,12 +24,17 @@ from ...extensions import db
 from ...models import OPEN_STATUSES, Priority, Status, Ticket, User, utcnow
 from ..catalog.settings import ticket_prefix
 from ..errors import InvalidInput
-from ..ids import MAX_ID, parse_id
+from ..ids import parse_id
 from ..tickets.customer import public_text_conditions
 from . import search
-from .filters import PRIORITY_RANK, _unindexed, overdue_condition
+from .filters import PRIORITY_RANK, _unindexed, bounded_count, overdue_condition
+from .keyset import SortKey, after, decode_cursor, encode_cursor, order_by
 
-SORTS = ("-created", "created", "-updated", "updated", "priority", "-priority", "due")
+SORTS = ("-created", "created", "-updated", "updated", "priority", "-priority", "due",
+         "newest", "oldest")
+# The queue's words for the same orders (the queue and the API share them): "newest" and
+# "oldest" are -created and created. ("updated" keeps the API's meaning: oldest first.)
+SORT_ALIASES = {"newest": "-created", "oldest": "created"}
 DEFAULT_SORT = "-created"
 MAX_LIMIT = 100
 STAFF_ONLY = {"team_id": "team", "overdue": "overdue"}  # attribute: field
@@ -64,14 +65,6 @@ class TicketList:
     total_exact: bool
 
 
-@dataclass(frozen=True)
-class SortKey:
-    expr: object
-    descending: bool
-    kind: str = "datetime"      # how the cursor stores it: "datetime" or "int"
-    nullable: bool = False      # NULLs come last, whatever the direction
-
-
 def _activity(viewer: User):
     """The "updated" time this person may see: any activity for staff, only what the
     customer could see happen for customers (internal notes do not move it)."""
@@ -80,6 +73,7 @@ def _activity(viewer: User):
 
 def sort_keys(viewer: User, sort: str) -> list[SortKey]:
     """The ORDER BY of each sort, ending with the id so the order is total (stable)."""
+    sort = SORT_ALIASES.get(sort, sort)
     activity = _activity(viewer)
     nullable_activity = not viewer.is_staff
     by_id = SortKey(Ticket.id, True, "int")
@@ -102,77 +96,6 @@ def sort_keys(viewer: User, sort: str) -> list[SortKey]:
             raise InvalidInput("Only agents and admins can sort by due date.", field="sort")
         return [SortKey(Ticket.due_at, False, nullable=True), SortKey(Ticket.id, False, "int")]
     raise InvalidInput(f"Sort by one of: {', '.join(SORTS)}.", field="sort")
-
-
-def _order_by(keys: list[SortKey]) -> list:
-    clauses = []
-    for key in keys:
-        clause = key.expr.desc() if key.descending else key.expr.asc()
-        clauses.append(clause.nulls_last() if key.nullable else clause)
-    return clauses
-
-
-def _after(keys: list[SortKey], values: list) -> object:
-    """Rows strictly after the row whose sort key is `values`, in `keys` order:
-    (k1 after v1) OR (k1 = v1 AND k2 after v2) OR ... — each key NULL-aware. The leading
-    key also gets a plain bound (k1 <= v1), so an index on it starts the scan at the
-    cursor instead of filtering every row before it."""
-    lead, lead_value = keys[0], values[0]
-    bound = None
-    if lead_value is not None:
-        bound = lead.expr <= lead_value if lead.descending else lead.expr >= lead_value
-        if lead.nullable:
-            bound = or_(bound, lead.expr.is_(None))
-    alternatives = []
-    equal_so_far: list = []
-    for key, value in zip(keys, values, strict=True):
-        if value is None:          # in the NULLs (last): nothing follows on this key
-            equal_so_far.append(key.expr.is_(None))
-            continue
-        beyond = key.expr < value if key.descending else key.expr > value
-        if key.nullable:
-            beyond = or_(beyond, key.expr.is_(None))
-        alternatives.append(and_(*equal_so_far, beyond))
-        equal_so_far.append(key.expr == value)
-    after = or_(*alternatives) if alternatives else false()
-    return after if bound is None else and_(bound, after)
-
-
-# --- the cursor ----------------------------------------------------------------------------
-
-def encode_cursor(sort: str, values: list) -> str:
-    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
-    raw = json.dumps({"s": sort, "k": plain}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, sort: str, keys: list[SortKey]) -> list:
-    """The sort key a cursor carries; refused (field "cursor") unless it is one of ours,
-    made for the same sort."""
-    refused = InvalidInput("This cursor is not valid for this list; start from the first "
-                           "page.", field="cursor")
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if data["s"] != sort or len(data["k"]) != len(keys):
-            raise refused
-        return [_cursor_value(key, value) for key, value in zip(keys, data["k"], strict=True)]
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
-        raise refused from None
-
-
-def _cursor_value(key: SortKey, value):
-    if value is None:
-        if not key.nullable:
-            raise ValueError("null")
-        return None
-    if key.kind == "int":
-        if not isinstance(value, int) or isinstance(value, bool) or abs(value) > MAX_ID:
-            raise ValueError("int")
-        return value
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is not None:
-        raise ValueError("naive")
-    return parsed
 
 
 # --- the list ------------------------------------------------------------------------------
@@ -232,14 +155,6 @@ def organization_condition(organization_id: int):
     return Ticket.organization_id == organization_id
 
 
-def count_bounded(query, bound: int) -> tuple[int, bool]:
-    """(count, exact): counts at most bound + 1 rows, so a broad filter over a million
-    tickets costs a bounded scan; beyond the bound the count is a lower bound."""
-    limited = query.with_only_columns(Ticket.id).order_by(None).limit(bound + 1).subquery()
-    found = db.session.scalar(select(func.count()).select_from(limited)) or 0
-    return (found, True) if found <= bound else (bound, False)
-
-
 def ticket_list(viewer: User, filters: ListFilters, *, limit: int | None = None,
                 cursor: str | None = None) -> TicketList:
     """One page of the tickets this person may see, in the asked order."""
@@ -248,19 +163,20 @@ def ticket_list(viewer: User, filters: ListFilters, *, limit: int | None = None,
     keys = sort_keys(viewer, filters.sort)
     where = conditions(viewer, filters, now)
     base = permissions.visible_tickets(viewer).where(*where)
-    total, exact = count_bounded(base, int(current_app.config["API_TOTAL_BOUND"]))
+    total, exact = bounded_count(base)
     query = base
+    sort = SORT_ALIASES.get(filters.sort, filters.sort)
     if cursor:
-        query = query.where(_after(keys, decode_cursor(cursor, filters.sort, keys)))
+        query = query.where(after(keys, decode_cursor(cursor, sort, keys)))
     query = (query.add_columns(*(key.expr.label(f"sort_{i}") for i, key in enumerate(keys)))
              .options(joinedload(Ticket.requester), joinedload(Ticket.assignee),
                       joinedload(Ticket.category), joinedload(Ticket.team),
                       joinedload(Ticket.organization), selectinload(Ticket.tags))
-             .order_by(*_order_by(keys)).limit(limit + 1))
+             .order_by(*order_by(keys)).limit(limit + 1))
     rows = db.session.execute(query).all()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor(filters.sort, list(rows[-1][1:]))
+        next_cursor = encode_cursor(sort, list(rows[-1][1:]))
     return TicketList(tickets=[row[0] for row in rows], next_cursor=next_cursor,
                       total=total, total_exact=exact)

@@ -54,6 +54,12 @@ PG_USER_DOC = ("to_tsvector('simple'::regconfig, regexp_replace(name || ' ' || e
 PRIORITY_RANK_SQL = ("CASE priority WHEN 'critical' THEN 0 WHEN 'urgent' THEN 1 "
                      "WHEN 'high' THEN 2 WHEN 'medium' THEN 3 WHEN 'low' THEN 4 ELSE 5 END")
 
+# The queue's due sort: tickets with a due date first (soonest first), then those without;
+# one expression index serves it on both databases.
+DUE_MISSING_SQL = "CASE WHEN due_at IS NULL THEN 1 ELSE 0 END"
+DUE_ORDER_INDEX = (f"CREATE INDEX IF NOT EXISTS ix_tickets_due_order ON tickets "
+                   f"(({DUE_MISSING_SQL}), due_at, id)")
+
 _FTS_TOKENIZER = "tokenize='unicode61 remove_diacritics 2'"
 
 
@@ -85,6 +91,7 @@ DDL: dict[str, list[str]] = {
         *_sqlite_fts("users", ["name", "email"]),
         f"CREATE INDEX IF NOT EXISTS ix_tickets_priority_rank ON tickets "
         f"(({PRIORITY_RANK_SQL}), last_activity_at DESC, id DESC)",
+        DUE_ORDER_INDEX,
     ],
     "postgresql": [
         f"CREATE INDEX IF NOT EXISTS ix_tickets_search ON tickets USING gin (({PG_TICKET_DOC}))",
@@ -93,22 +100,24 @@ DDL: dict[str, list[str]] = {
         f"CREATE INDEX IF NOT EXISTS ix_users_search ON users USING gin (({PG_USER_DOC}))",
         f"CREATE INDEX IF NOT EXISTS ix_tickets_priority_rank ON tickets "
         f"(({PRIORITY_RANK_SQL}), last_activity_at DESC, id DESC)",
+        DUE_ORDER_INDEX,
     ],
 }
 DROP: dict[str, list[str]] = {
     "sqlite": [f"DROP TRIGGER IF EXISTS {t}_fts_{when}" for t in ("tickets", "messages", "users")
                for when in ("ai", "ad", "au")]
     + [f"DROP TABLE IF EXISTS {t}_fts" for t in ("tickets", "messages", "users")]
-    + ["DROP INDEX IF EXISTS ix_tickets_priority_rank"],
+    + ["DROP INDEX IF EXISTS ix_tickets_priority_rank",
+       "DROP INDEX IF EXISTS ix_tickets_due_order"],
     "postgresql": [f"DROP INDEX IF EXISTS {name}" for name in (
         "ix_tickets_search", "ix_messages_search", "ix_users_search",
-        "ix_tickets_priority_rank")],
+        "ix_tickets_priority_rank", "ix_tickets_due_order")],
 }
 
 # Objects the models do not describe, so autogenerate must not try to drop them.
 SEARCH_TABLES = re.compile(r"^(tickets|messages|users)_fts(_(data|idx|docsize|config|content))?$")
 SEARCH_INDEXES = frozenset({"ix_tickets_search", "ix_messages_search", "ix_users_search",
-                            "ix_tickets_priority_rank"})
+                            "ix_tickets_priority_rank", "ix_tickets_due_order"})
 
 
 def is_search_object(name: str | None, type_: str) -> bool:

@@ -22,14 +22,15 @@ from ...models import (
     PRIORITY_LABELS,
     STATUS_LABELS,
     Category,
-    Feedback,
     Priority,
     Status,
     Team,
     Ticket,
+    TicketStat,
     User,
     utcnow,
 )
+from . import counters
 
 DAYS = 30
 
@@ -56,27 +57,60 @@ class Dashboard:
 
 
 def dashboard(now: datetime | None = None) -> Dashboard:
+    """Every figure from the counters the database keeps (reporting/counters.py): three
+    small statements plus the names of categories, teams and staff, whatever the number
+    of tickets."""
     now = now or utcnow()
-    status_counts = count_by(Ticket.status)
-    durations = average_durations()
-    csat = csat_summary()
-    days, created, resolved = daily_flow(now)
+    first_day = now.date() - timedelta(days=DAYS - 1)
+    kept = counters.read(COUNTED, since_day=first_day.isoformat())
+    status_counts = _counts(kept, "status")
+    durations = _durations(kept)
+    ratings = {int(k): n for k, (n, _t) in kept["rating"].items()}
+    csat_count = sum(ratings.values())
+    created = _counts(kept, "created_day")
+    resolved = _counts(kept, "resolved_day")
+    days = [first_day + timedelta(days=i) for i in range(DAYS)]
+    open_by_assignee = _counts(kept, "open_assignee")
     return Dashboard(
         by_status=[(STATUS_LABELS[s], status_counts.get(s, 0)) for s in Status],
-        by_priority=_labelled(count_by(Ticket.priority),
+        by_priority=_labelled(_counts(kept, "priority"),
                               [(p, PRIORITY_LABELS[p]) for p in Priority]),
-        by_category=_named(count_by(Ticket.category_id), Category, "No category"),
-        by_team=_named(count_by(Ticket.team_id), Team, "No team"),
+        by_category=_named(_ids(_counts(kept, "category")), Category, "No category"),
+        by_team=_named(_ids(_counts(kept, "team")), Team, "No team"),
         total=sum(status_counts.values()),
         open=sum(status_counts.get(s, 0) for s in OPEN_STATUSES),
         overdue=overdue_count(now),
-        unassigned=unassigned_count(),
+        unassigned=open_by_assignee.get("", 0),
         avg_first_response_hours=durations[0],
         avg_resolution_hours=durations[1],
-        csat_average=csat[0], csat_count=csat[1], csat_distribution=csat[2],
-        days=days, created_per_day=created, resolved_per_day=resolved,
-        workload=agent_workload(),
+        csat_average=(sum(r * n for r, n in ratings.items()) / csat_count
+                      if csat_count else None),
+        csat_count=csat_count,
+        csat_distribution=[(r, ratings.get(r, 0)) for r in range(1, 6)],
+        days=days, created_per_day=[created.get(d.isoformat(), 0) for d in days],
+        resolved_per_day=[resolved.get(d.isoformat(), 0) for d in days],
+        workload=agent_workload(_ids(open_by_assignee)),
     )
+
+
+COUNTED = ("status", "priority", "category", "team", "open_assignee", "created_day",
+           "resolved_day", "first_response", "resolution", "rating")
+
+
+def _counts(kept: counters.Counters, dimension: str) -> dict[str, int]:
+    return {key: n for key, (n, _total) in kept[dimension].items()}
+
+
+def _ids(counts: dict[str, int]) -> dict[int | None, int]:
+    """Counter keys are text: '' is "none", anything else an id."""
+    return {(int(k) if k else None): n for k, n in counts.items()}
+
+
+def _durations(kept: counters.Counters) -> tuple[float | None, float | None]:
+    def hours(dimension):
+        n, total = kept[dimension].get("", (0, 0))
+        return total / n / 3600.0 if n else None
+    return hours("first_response"), hours("resolution")
 
 
 # --- counts ------------------------------------------------------------------------------
@@ -88,9 +122,16 @@ def count_by(column) -> dict:
 
 
 def overdue_count(now: datetime) -> int:
-    """Due date passed and not resolved or closed (index: status, due_at)."""
-    return db.session.scalar(select(func.count()).select_from(Ticket).where(
-        Ticket.status.in_(OPEN_STATUSES), Ticket.due_at < now)) or 0
+    """Due date passed and not resolved or closed: the open tickets due on the days
+    before today (counters), plus those due earlier today (index: status, due_at)."""
+    today = now.date().isoformat()
+    before_today = db.session.scalar(
+        select(func.coalesce(func.sum(TicketStat.n), 0)).where(
+            TicketStat.dimension == "open_due_day", TicketStat.key < today)) or 0
+    since = datetime.combine(now.date(), datetime.min.time())
+    earlier_today = db.session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.status.in_(OPEN_STATUSES), Ticket.due_at >= since, Ticket.due_at < now)) or 0
+    return int(before_today) + earlier_today
 
 
 def unassigned_count() -> int:
@@ -99,23 +140,26 @@ def unassigned_count() -> int:
         Ticket.assignee_id.is_(None), Ticket.status.in_(OPEN_STATUSES))) or 0
 
 
-def agent_workload() -> list[tuple[str, int]]:
-    """Open tickets per approved agent or admin, busiest first; agents with none too.
-    One count per person (a correlated subquery on the (assignee_id, status, ...)
-    index): far cheaper than joining every ticket and grouping."""
-    open_tickets = (select(func.count()).select_from(Ticket)
-                    .where(Ticket.assignee_id == User.id, Ticket.status.in_(OPEN_STATUSES))
-                    .correlate(User).scalar_subquery().label("n"))
-    rows = db.session.execute(
-        select(User.name, open_tickets)
-        .where(User.active, User.is_staff)
-        .order_by(open_tickets.desc(), User.name))
-    return [(name, n) for name, n in rows]
+def agent_workload(open_by_assignee: dict[int | None, int] | None = None
+                   ) -> list[tuple[str, int]]:
+    """Open tickets per active agent or admin, busiest first; agents with none too
+    (the counts from the counters, the people from one query)."""
+    if open_by_assignee is None:
+        open_by_assignee = _ids(_counts(counters.read(["open_assignee"]), "open_assignee"))
+    people = db.session.execute(select(User.id, User.name).where(User.active, User.is_staff))
+    rows = [(name, open_by_assignee.get(user_id, 0)) for user_id, name in people]
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
 
 
 def category_counts() -> list[tuple[str, int]]:
     """(category name, tickets) for every category, then those without one."""
-    return _named(count_by(Ticket.category_id), Category, "No category")
+    return _named(_ids(_counts(counters.read(["category"]), "category")), Category,
+                  "No category")
+
+
+def counts_by(dimension: str) -> dict[str, int]:
+    """{value: tickets} for "status" or "priority", from the counters."""
+    return _counts(counters.read([dimension]), dimension)
 
 
 def _labelled(counts: dict, labels: list[tuple[object, str]]) -> list[tuple[str, int]]:
@@ -147,11 +191,8 @@ def hours_between(start, end):
 
 def average_durations() -> tuple[float | None, float | None]:
     """Average hours to first response and to resolution, over every ticket that has
-    them. AVG ignores NULLs, so one scan serves both."""
-    row = db.session.execute(select(
-        func.avg(hours_between(Ticket.created_at, Ticket.first_response_at)),
-        func.avg(hours_between(Ticket.created_at, Ticket.resolved_at)))).one()
-    return _float(row[0]), _float(row[1])
+    them (sums and counts kept by the database)."""
+    return _durations(counters.read(["first_response", "resolution"]))
 
 
 def _float(value) -> float | None:
@@ -162,8 +203,7 @@ def _float(value) -> float | None:
 
 def csat_summary() -> tuple[float | None, int, list[tuple[int, int]]]:
     """(average rating, number of ratings, [(1, n1) ... (5, n5)])."""
-    counts = dict(db.session.execute(
-        select(Feedback.rating, func.count()).group_by(Feedback.rating)).all())
+    counts = {int(k): n for k, n in _counts(counters.read(["rating"]), "rating").items()}
     total = sum(counts.values())
     average = (sum(r * n for r, n in counts.items()) / total) if total else None
     return average, total, [(r, counts.get(r, 0)) for r in range(1, 6)]
