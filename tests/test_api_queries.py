@@ -36,7 +36,7 @@ def test_a_list_page_costs_the_same_statements_for_3_and_60_rows(app, admin):
     token = access_token(admin)
     _tickets(60)
     for query in ("", "&sort=priority&q=count", "&sort=due&status=in_progress,new",
-                  "&open=true&assignee=none"):
+                  "&open=true&assignee=none", "&sort=oldest", "&sort=newest&q=count"):
         small, rows_small = _statements(api, f"/tickets?limit=3{query}", token)
         large, rows_large = _statements(api, f"/tickets?limit=100{query}", token)
         assert small == large, query

@@ -62,6 +62,25 @@ def has_unread_about(user: User, ticket: Ticket) -> bool:
     return bool(db.session.scalar(select(unread_about(user, ticket).exists())))
 
 
+def _unread_about_number(user: User, number: str):
+    return select(Notification.id).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None),
+        Notification.ticket_id.in_(select(Ticket.id).where(Ticket.number == number)))
+
+
+def mark_read_by_number(user: User, number: str) -> bool:
+    """Mark this person's notifications about ticket `number` read, before the page
+    loads the ticket (so it loads it once): one EXISTS, and only when some are unread
+    one UPDATE ... WHERE read_at IS NULL and a commit. Reading is not writing.
+    For staff, who may see every ticket; returns whether anything was marked."""
+    if not db.session.scalar(select(_unread_about_number(user, number).exists())):
+        return False
+    with unit_of_work():
+        db.session.execute(update(Notification).where(Notification.id.in_(
+            _unread_about_number(user, number))).values(read_at=utcnow()))
+    return True
+
+
 def mark_all_read(user: User) -> None:
     with unit_of_work():
         db.session.execute(update(Notification).where(

@@ -30,8 +30,11 @@ class TransactionDoomed(RuntimeError):
 
 
 @contextmanager
-def unit_of_work() -> Iterator[None]:
-    """Commit at the end of the outermost unit; roll back everything on any failure."""
+def unit_of_work(*, keep_loaded: bool = False) -> Iterator[None]:
+    """Commit at the end of the outermost unit; roll back everything on any failure.
+    `keep_loaded`: the objects loaded before stay loaded after the commit (not expired),
+    for a small bookkeeping write in the middle of a page that goes on reading them
+    (the change must then be set on the objects too, or be invisible to the page)."""
     info = db.session.info
     depth = info.get(_DEPTH, 0)
     info[_DEPTH] = depth + 1
@@ -40,7 +43,7 @@ def unit_of_work() -> Iterator[None]:
         if depth == 0:
             if info.pop(_DOOMED, False):
                 raise TransactionDoomed("a nested unit of work failed; nothing was saved")
-            db.session.commit()
+            _commit(keep_loaded)
     except BaseException:
         if depth == 0:
             _rollback()
@@ -53,6 +56,16 @@ def unit_of_work() -> Iterator[None]:
         info.pop(_ON_ROLLBACK, None)
         for callback in info.pop(_AFTER_COMMIT, []):
             callback()
+
+
+def _commit(keep_loaded: bool) -> None:
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = expire and not keep_loaded
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def in_unit_of_work() -> bool:

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ... import permissions
 from ...extensions import db
@@ -157,10 +158,13 @@ def mark_seen(customer: User, ticket: Ticket) -> None:
     unseen = ticket.requester_id == customer.id and has_unseen_reply(ticket)
     if not (unseen or notifications.has_unread_about(customer, ticket)):
         return
-    with unit_of_work():
+    # The page goes on showing this ticket: keep it loaded (one load per page).
+    with unit_of_work(keep_loaded=True):
         if unseen:
+            now = utcnow()
             db.session.execute(update(Ticket).where(Ticket.id == ticket.id).values(
-                requester_seen_at=utcnow(), updated_at=Ticket.updated_at))
+                requester_seen_at=now, updated_at=Ticket.updated_at))
+            set_committed_value(ticket, "requester_seen_at", now)
         notifications.mark_ticket_read(customer, ticket)
 
 
