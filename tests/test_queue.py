@@ -240,3 +240,21 @@ def test_counts_are_exact_up_to_the_bound(app, client, agent, customer, monkeypa
     html = client.get("/agent/queue").get_data(as_text=True)
     assert "3 tickets" in html and "3+" not in html
     assert re.search(r'All open <span class="count">3</span>', html)
+
+
+def test_a_search_looks_at_the_newest_matches_up_to_the_bound(app, client, agent, customer,
+                                                               monkeypatch):
+    """A word in most tickets costs the bound, not its matches: the search reads at most
+    COUNT_LIMIT + 1 matches per source, the newest (the oldest for sort=oldest)."""
+    from helpdesk.services.queue import filters
+    made = [make_ticket(customer, subject=f"Hinge broke {i}") for i in range(6)]
+    monkeypatch.setattr(filters, "COUNT_LIMIT", 2)
+    login(client, agent)
+    html = client.get("/agent/queue?q=hinge").get_data(as_text=True)
+    assert "2+ tickets" in html
+    assert numbers_in(html)[:2] == [made[-1].number, made[-2].number]
+    oldest = client.get("/agent/queue?q=hinge&sort=oldest").get_data(as_text=True)
+    assert numbers_in(oldest)[:2] == [made[0].number, made[1].number]
+    monkeypatch.setattr(filters, "COUNT_LIMIT", 10)
+    html = client.get("/agent/queue?q=hinge").get_data(as_text=True)
+    assert "6 tickets" in html and len(numbers_in(html)) == 6

@@ -169,7 +169,8 @@ def text_match(filters: QueueFilters):
         return None
     return search.ticket_search_condition(
         filters.search, prefix=ticket_prefix(),
-        digits=current_app.config["TICKET_NUMBER_DIGITS"])
+        digits=current_app.config["TICKET_NUMBER_DIGITS"], limit=COUNT_LIMIT + 1,
+        newest_first=sort_value(filters.sort) != "oldest")
 
 
 _NOT_GIVEN = object()

@@ -26,6 +26,7 @@ from ..catalog.settings import ticket_prefix
 from ..errors import InvalidInput
 from ..ids import parse_id
 from ..tickets.customer import public_text_conditions
+from . import filters as filters_module
 from . import search
 from .filters import PRIORITY_RANK, _unindexed, bounded_count, overdue_condition
 from .keyset import SortKey, after, decode_cursor, encode_cursor, order_by
@@ -133,7 +134,9 @@ def conditions(viewer: User, filters: ListFilters, now: datetime) -> list:
         if viewer.is_staff:
             where.append(search.ticket_search_condition(
                 filters.q, prefix=ticket_prefix(),
-                digits=current_app.config["TICKET_NUMBER_DIGITS"]))
+                digits=current_app.config["TICKET_NUMBER_DIGITS"],
+                limit=filters_module.COUNT_LIMIT + 1,
+                newest_first=SORT_ALIASES.get(filters.sort, filters.sort) != "created"))
         else:
             where.extend(public_text_conditions(filters.q))
     return where

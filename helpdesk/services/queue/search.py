@@ -172,9 +172,22 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _ids_matching_phrase(phrase: list[str], dialect: str) -> list:
+def _bounded(query, key, limit: int | None, newest_first: bool):
+    """At most `limit` ids of `query`, the newest (highest id) first — or the oldest."""
+    if limit is None:
+        return query
+    order = key.desc() if newest_first else key.asc()
+    inner = query.order_by(order).limit(limit).subquery()
+    return select(inner.c[0])
+
+
+def _ids_matching_phrase(phrase: list[str], dialect: str, limit: int | None = None,
+                         newest_first: bool = True) -> list:
     """SELECTs of ticket ids where the phrase (its last word as a prefix) occurs in the
-    ticket, one of its messages or its requester: three index lookups, to be UNIONed."""
+    ticket, one of its messages or its requester: three index lookups, to be UNIONed.
+    With `limit`, each lookup stops after that many matches in id order (the full-text
+    indexes hand them out in rowid order on SQLite): a word found in most tickets costs
+    what the limit costs, not what its million matches would."""
     if dialect == "postgresql":
         def matches(document: str):
             terms = " <-> ".join(phrase) + ":*"  # letters and digits only: safe
@@ -182,28 +195,38 @@ def _ids_matching_phrase(phrase: list[str], dialect: str) -> list:
                                       literal(terms, String))
             return literal_column(document).op("@@")(tsquery)
         return [
-            select(Ticket.id).where(matches(PG_TICKET_DOC)),
-            select(Message.ticket_id).where(matches(PG_MESSAGE_DOC)),
-            select(Ticket.id).where(Ticket.requester_id.in_(
-                select(User.id).where(matches(PG_USER_DOC)))),
+            _bounded(select(Ticket.id).where(matches(PG_TICKET_DOC)), Ticket.id, limit,
+                     newest_first),
+            _bounded(select(Message.ticket_id).where(matches(PG_MESSAGE_DOC)), Message.id,
+                     limit, newest_first),
+            _bounded(select(Ticket.id).where(Ticket.requester_id.in_(
+                select(User.id).where(matches(PG_USER_DOC)))), Ticket.id, limit,
+                newest_first),
         ]
 
-    def fts(name: str):
+    def fts(name: str, bounded: bool = True):
         index = table(f"{name}_fts", column("rowid", Integer))
         quoted = '"' + " ".join(phrase) + '"*'  # letters and digits only: nothing to escape
-        return select(index.c.rowid).where(column(f"{name}_fts").match(quoted))
+        query = select(index.c.rowid).where(column(f"{name}_fts").match(quoted))
+        return _bounded(query, index.c.rowid, limit, newest_first) if bounded else query
     return [
         fts("tickets"),
-        select(Message.ticket_id).where(Message.id.in_(fts("messages"))),
-        select(Ticket.id).where(Ticket.requester_id.in_(fts("users"))),
+        _bounded(select(Message.ticket_id).where(Message.id.in_(fts("messages"))),
+                 Message.id, limit, newest_first),
+        _bounded(select(Ticket.id).where(Ticket.requester_id.in_(fts("users", False))),
+                 Ticket.id, limit, newest_first),
     ]
 
 
 def ticket_search_condition(query: str | None, *, prefix: str = "TKT-",
-                            digits: int = 6) -> ColumnElement[bool] | None:
+                            digits: int = 6, limit: int | None = None,
+                            newest_first: bool = True) -> ColumnElement[bool] | None:
     """A WHERE condition on `Ticket` for what someone typed in a search box, or None
     when there is nothing to search for. Every phrase must match somewhere on the
-    ticket (AND); the last word of each matches as a prefix."""
+    ticket (AND); the last word of each matches as a prefix. `limit`: look at no more
+    than that many matches per source (ticket text, messages, requesters), the newest
+    (or, `newest_first=False`, the oldest) — the callers pass their count bound, so a
+    search is bounded like the counts, and exact whenever it matches fewer."""
     query = (query or "").strip()
     if not query:
         return None
@@ -215,10 +238,13 @@ def ticket_search_condition(query: str | None, *, prefix: str = "TKT-",
     if not found:
         return false()
     dialect = _dialect()
+
+    def matching(phrase):
+        return _ids_matching_phrase(phrase, dialect, limit, newest_first)
     if numbers:  # bare digits: the ticket with that number, or the text
         by_number = select(Ticket.id).where(Ticket.number.in_(numbers))
-        return Ticket.id.in_(union(by_number, *_ids_matching_phrase(found[0], dialect)))
-    conditions = [Ticket.id.in_(union(*_ids_matching_phrase(p, dialect))) for p in found]
+        return Ticket.id.in_(union(by_number, *matching(found[0])))
+    conditions = [Ticket.id.in_(union(*matching(p))) for p in found]
     return conditions[0] if len(conditions) == 1 else and_(*conditions)
 
 
