@@ -96,8 +96,9 @@ def bounded_count(query: Select, limit: int | None = None) -> tuple[int, bool]:
     (`SELECT count(*) FROM (SELECT 1 ... LIMIT COUNT_LIMIT + 1)`); beyond the bound
     the count is COUNT_LIMIT and not exact (a lower bound)."""
     limit = COUNT_LIMIT if limit is None else limit
-    limited = (query.with_only_columns(literal_column("1").label("one")).order_by(None)
-               .limit(limit + 1).subquery())
+    limited = (query.with_only_columns(literal_column("1").label("one"),
+                                       maintain_column_froms=True)
+               .order_by(None).limit(limit + 1).subquery())
     found = db.session.scalar(select(func.count()).select_from(limited)) or 0
     return (found, True) if found <= limit else (limit, False)
 
