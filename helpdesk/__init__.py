@@ -112,8 +112,10 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     webhooks.init_app(app)
     search.register_schema_hooks()
+    from .services.catalog import cache
     from .services.reporting import counters
     counters.register_schema_hooks()
+    cache.register_schema_hooks()
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)

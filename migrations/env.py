@@ -110,10 +110,10 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection, warnings.catch_warnings():
-        # SQLite cannot reflect expression indexes and warns; search.py owns that one.
+        # SQLite cannot reflect expression indexes and warns; search.py owns those.
         warnings.filterwarnings(
             "ignore", message="Skipped unsupported reflection of expression-based index "
-            "ix_tickets_priority_rank")
+            "(ix_tickets_priority_rank|ix_tickets_due_order)")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

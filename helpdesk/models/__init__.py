@@ -17,7 +17,7 @@ from .mail import InboundMail, OutboxMail, TicketMailId
 from .messages import Attachment, Message
 from .organizations import Organization, OrganizationDomain
 from .reference import CannedReply, FaqEntry, Setting, SlaTarget
-from .stats import TicketStat
+from .stats import CatalogVersion, TicketStat
 from .tickets import Category, Ticket, TicketCounter, TicketTag
 from .tokens import ApiToken, TokenKind
 from .users import Team, User, team_members
@@ -25,7 +25,8 @@ from .webhooks import WEBHOOK_EVENTS, Webhook, WebhookDelivery
 
 __all__ = [
     "AGENT_STATUS_LABELS", "PRIORITY_LABELS",
-    "AgentStatus", "ApiToken", "Attachment", "AuditEvent", "CannedReply", "Category",
+    "AgentStatus", "ApiToken", "Attachment", "AuditEvent", "CannedReply", "CatalogVersion",
+    "Category",
     "DONE_STATUSES", "FaqEntry", "Feedback", "InboundMail", "Message", "Notification",
     "OPEN_STATUSES", "Organization", "OrganizationDomain", "OutboxMail", "Priority", "Role",
     "STATUS_LABELS", "Setting", "SlaTarget", "Status", "Team", "Ticket", "TicketCounter",

@@ -21,3 +21,13 @@ class TicketStat(db.Model):
 
     def __repr__(self) -> str:
         return f"<TicketStat {self.dimension}:{self.key} n={self.n} total={self.total}>"
+
+
+class CatalogVersion(db.Model):
+    """One row whose number goes up, by trigger, whenever categories, teams,
+    organizations, settings or the staff list change: the process caches of those lists
+    (services/catalog/cache.py) compare it once per request, in every process."""
+    __tablename__ = "catalog_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)

@@ -9,6 +9,7 @@ from ...models import Setting, User
 from .. import audit
 from ..errors import InvalidInput
 from ..unit_of_work import unit_of_work
+from . import cache
 from .admin import require_admin
 
 PREFIX_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,11}")
@@ -16,9 +17,9 @@ MAX_AUTOCLOSE_DAYS = 365
 
 
 def setting_value(key: str) -> str | None:
-    """The saved value, or None while the configuration's default applies."""
-    row = db.session.get(Setting, key)
-    return row.value if row else None
+    """The saved value, or None while the configuration's default applies (from the
+    process cache, checked against the catalog version once per request)."""
+    return cache.catalog().settings.get(key)
 
 
 def autoclose_days() -> int:

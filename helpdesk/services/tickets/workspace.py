@@ -12,16 +12,14 @@ from ...models import (
     Attachment,
     AuditEvent,
     CannedReply,
-    Category,
     Message,
     Status,
-    Team,
     Ticket,
     User,
 )
 from .. import notifications
+from ..catalog import cache
 from ..errors import NotFound
-from ..people.directory import staff_members
 from .conversation import thread
 from .sla import SlaState, sla_state
 from .workflow import allowed_targets, manual_ways
@@ -92,18 +90,17 @@ def ticket_history(ticket: Ticket) -> list[AuditEvent]:
 
 @dataclass
 class References:
-    """Choices for the pickers: categories, teams, staff, canned replies."""
-    categories: list[Category]
-    teams: list[Team]
-    staff: list[User]
+    """Choices for the pickers: categories, teams, staff (id, name, active tuples from
+    the process cache, services/catalog/cache.py), canned replies."""
+    categories: list
+    teams: list
+    staff: list
     canned_replies: list[CannedReply] = field(default_factory=list)
 
 
 def references(*, canned: bool = False) -> References:
+    known = cache.catalog()
     return References(
-        categories=list(db.session.scalars(
-            select(Category).order_by(Category.position, Category.name))),
-        teams=list(db.session.scalars(select(Team).order_by(Team.name))),
-        staff=staff_members(),
+        categories=known.categories, teams=known.teams, staff=known.staff,
         canned_replies=list(db.session.scalars(
             select(CannedReply).order_by(CannedReply.title))) if canned else [])
