@@ -17,6 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import PRIORITY_LABELS, STATUS_LABELS, Priority, Status
@@ -95,7 +96,7 @@ class ReplyForm(FlaskForm):
     """One composer, two modes: a public reply or an internal note (the radio decides;
     the old `internal` checkbox is still understood). `set_status`: send and move the
     ticket in one step; its choices are the workflow's, filled in by the view."""
-    mode = RadioField("Compose as", choices=[(REPLY, "Reply"), (NOTE, "Internal note")],
+    mode = RadioField("Compose as", choices=choices([(REPLY, "Reply"), (NOTE, "Internal note")]),
                       default=REPLY, validators=[Optional()])
     body = TextAreaField("Message", validators=[DataRequired("Write a message."),
                                                 Length(max=20000)])
@@ -109,6 +110,12 @@ class ReplyForm(FlaskForm):
         return self.mode.data == NOTE or bool(self.internal.data)
 
 
+class TypedDateTimeField(DateTimeField):
+    """A date and time typed as text in the one format of the app (YYYY-MM-DD HH:MM):
+    the browser's own picker would show its own format instead."""
+    widget = TextInput()
+
+
 class TicketUpdateForm(FlaskForm):
     """The side panel: one form, one "Update" button. Fields this person may not change
     are rendered disabled (so not sent) and are left as they are."""
@@ -120,10 +127,10 @@ class TicketUpdateForm(FlaskForm):
     category = SelectField("Category", validate_choice=False, validators=[Optional()])
     # One date format everywhere (web.DATE_FORMAT), the picker too: typed, not a
     # browser widget that shows the browser's own format.
-    due_at = DateTimeField("Due date", format=["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"],
-                           validators=[Optional()],
-                           description="UTC, as YYYY-MM-DD HH:MM, e.g. 2026-12-24 17:00. "
-                                       "Leave empty to use the SLA target.")
+    due_at = TypedDateTimeField("Due date", format=["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"],
+                                validators=[Optional()],
+                                description="UTC, as YYYY-MM-DD HH:MM, e.g. 2026-12-24 17:00. "
+                                            "Leave empty to use the SLA target.")
     tags = StringField("Tags", validators=[Optional(), Length(max=500)],
                        description="Comma-separated, e.g. refund, carrier")
     estimated_hours = DecimalField("Estimated hours", places=2, validators=[

@@ -54,7 +54,7 @@ RATING_WORDS = {1: "Very poor", 2: "Poor", 3: "Okay", 4: "Good", 5: "Excellent"}
 
 class FeedbackForm(FlaskForm):
     rating = RadioField("Rating", coerce=optional_int, validate_choice=False,
-                        choices=[(n, str(n)) for n in RATING_WORDS],
+                        choices=choices([(n, str(n)) for n in RATING_WORDS]),
                         validators=[InputRequired(message=RATING_MESSAGE),
                                     NumberRange(min=1, max=5, message=RATING_MESSAGE)])
     comment = TextAreaField("Comment", validators=[Optional(), Length(max=5000)])

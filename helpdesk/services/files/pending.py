@@ -96,12 +96,12 @@ def attach_pending(kept: Sequence[PendingUpload], *, owner: User, ticket: Ticket
         if fresh is None or fresh.owner_id != owner.id:
             raise InvalidInput("A kept file is no longer available; choose it again.",
                                field="attachments")
-        attachment = Attachment(
-            ticket=ticket, message=message, uploader_id=owner.id,
-            original_name=fresh.original_name, stored_name=fresh.storage_key,
-            content_type=fresh.content_type, size=fresh.size, sha256=fresh.sha256)
+        values = dict(original_name=fresh.original_name, stored_name=fresh.storage_key,
+                      content_type=fresh.content_type, size=fresh.size, sha256=fresh.sha256)
         db.session.delete(fresh)
         db.session.flush()  # the key leaves pending_uploads before attachments takes it
+        attachment = Attachment(ticket=ticket, message=message, uploader_id=owner.id,
+                                **values)
         db.session.add(attachment)
         created.append(attachment)
     return created
