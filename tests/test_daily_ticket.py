@@ -348,7 +348,7 @@ def test_this_is_solved_asks_first_then_offers_the_rating(client, customer, agen
     ticket = _resolved(customer, agent)
     login(client, customer)
     page = html_of(client.get(f"/portal/tickets/{ticket.number}"))
-    assert f'href="/portal/tickets/{ticket.number}/solved"' in page
+    assert f'action="/portal/tickets/{ticket.number}/solved"' in page
     confirm = client.get(f"/portal/tickets/{ticket.number}/solved")
     assert confirm.status_code == 200 and "Yes, close it" in html_of(confirm)
     assert db.session.get(Ticket, ticket.id).status == Status.RESOLVED  # asking changes nothing

@@ -100,7 +100,11 @@ def _back(ticket, anchor: str | None = None):
 def _refused_in_panel(number: str, error: DomainError, field: str):
     """The single-purpose routes (status, priority, assign, details: kept for scripts
     and older pages) show a refusal in the side panel's one form."""
-    form = _prefill("update_form", _ticket(number))
+    form = TicketUpdateForm()  # what was typed stays; what was not sent shows the ticket
+    shown = _prefill("update_form", _ticket(number))
+    for name, sub in form._fields.items():
+        if name not in request.form and name != "csrf_token":
+            sub.data = shown[name].data
     return _refused(number, "update_form", form, error, field)
 
 

@@ -4,7 +4,7 @@
    form[data-draft]                 asks before leaving the page with typed, unsent text
    [data-error-summary]             gets focus when the page loads
    .flash[role=status]              re-announced after load, so screen readers say it
-   a[data-confirm-dialog="ID"]      opens <dialog id=ID> instead of the confirm page
+   form[data-confirm-dialog="ID"]   opens <dialog id=ID> instead of the confirm page
    form[data-rating-form]           one tap on a rating sends it (fetch); Submit still works
    time[data-exact]                 the exact time in the reader's own time zone
 */
@@ -51,16 +51,16 @@
   }
 
   /* (d) a dialog instead of the confirm page ------------------------------------ */
-  document.addEventListener("click", function (event) {
-    var opener = event.target.closest ? event.target.closest("[data-confirm-dialog]") : null;
-    if (opener) {
-      var dialog = document.getElementById(opener.getAttribute("data-confirm-dialog"));
-      if (dialog && typeof dialog.showModal === "function") {
-        event.preventDefault();
-        dialog.showModal();
-      }
-      return;
+  document.addEventListener("submit", function (event) {
+    var opener = event.target;
+    if (!opener.hasAttribute || !opener.hasAttribute("data-confirm-dialog")) return;
+    var dialog = document.getElementById(opener.getAttribute("data-confirm-dialog"));
+    if (dialog && typeof dialog.showModal === "function") {
+      event.preventDefault();
+      dialog.showModal();
     }
+  });
+  document.addEventListener("click", function (event) {
     var closer = event.target.closest ? event.target.closest("[data-close-dialog]") : null;
     if (closer) {
       var open = closer.closest("dialog");

@@ -99,8 +99,9 @@ def _check(ticket: Ticket, actor: User, changes: TicketChanges) -> dict[str, str
 def update_ticket(ticket: Ticket, actor: User, changes: TicketChanges) -> list[str]:
     """Apply the side panel in one transaction; returns the names of what changed.
     Raises FieldRefusals (nothing changed) when any field is refused."""
-    if not actor.is_staff:
-        raise Forbidden("Only agents and admins can change tickets.")
+    if not permissions.can_work_ticket(actor, ticket):
+        raise Forbidden("Only the assigned agent or an admin can change this ticket; "
+                        "take it first.", field="status")
     errors = _check(ticket, actor, changes)
     if errors:
         raise FieldRefusals(errors)
