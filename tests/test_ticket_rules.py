@@ -13,13 +13,11 @@ def kinds_for(user):
     return db.session.scalars(db.select(Notification.kind).filter_by(user_id=user.id)).all()
 
 
-def test_taking_a_new_ticket_is_not_news_for_the_customer(customer, agent):
-    """Issue 17: new → in progress is the team's own shuffle (status.customer_cares);
-    the customer hears of the answer, not of each step before it."""
+def test_taking_a_new_ticket_tells_the_customer_it_is_in_progress(customer, agent):
     ticket = make_ticket(customer)
     assignment.take_ticket(ticket, agent)
     assert ticket.status == Status.IN_PROGRESS and ticket.assignee_id == agent.id
-    assert "status_changed" not in kinds_for(customer)
+    assert "status_changed" in kinds_for(customer)
 
 
 def test_agents_cannot_reply_publicly_on_a_closed_ticket_but_can_note(customer, admin):

@@ -12,12 +12,14 @@ from ..unit_of_work import unit_of_work
 from .workflow import Way, is_allowed, manual_ways, next_status
 
 
-# The status changes a customer is told about: their ticket waits for them, is solved,
-# is closed, or comes back from done. The internal shuffles (new → open → in progress
-# and back, on hold → in progress) are the team's business: no notification, no mail.
+# The status changes a customer is told about: someone picked the new ticket up, it
+# waits for them, is solved, is closed, or comes back from done. The team's internal
+# shuffles (open ⇄ in progress, on hold → open or in progress by an agent) are not news
+# for the customer: no notification, no mail.
 def customer_cares(old: Status, new: Status) -> bool:
-    return (new in (Status.ON_HOLD, Status.RESOLVED, Status.CLOSED)
-            or (old in (Status.RESOLVED, Status.CLOSED) and new not in DONE_STATUSES))
+    return (old == Status.NEW
+            or new in (Status.ON_HOLD, Status.RESOLVED, Status.CLOSED)
+            or (old in DONE_STATUSES and new not in DONE_STATUSES))
 
 
 def apply_transition(ticket: Ticket, actor: User | None, new: Status, *,
