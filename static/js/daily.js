@@ -7,6 +7,7 @@
    form[data-confirm-dialog="ID"]   opens <dialog id=ID> instead of the confirm page
    form[data-rating-form]           one tap on a rating sends it (fetch); Submit still works
    time[data-exact]                 the exact time in the reader's own time zone
+   details[data-fold-on-phone]      folded on narrow screens (My tickets' filter)
 */
 (function () {
   "use strict";
@@ -116,7 +117,18 @@
     });
   }
 
+  /* (g) My tickets: the filter folded on a phone unless a filter is active --------- */
+  function foldFilters() {
+    if (!window.matchMedia) return;
+    var phone = window.matchMedia("(max-width: 640px)");
+    var folds = document.querySelectorAll("details[data-fold-on-phone]");
+    function apply() { folds.forEach(function (d) { d.open = !phone.matches; }); }
+    apply();
+    if (phone.addEventListener) phone.addEventListener("change", apply);
+  }
+
   function init() {
+    foldFilters();
     focusSummary();
     announceFlashes();
     localTimes();
