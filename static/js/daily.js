@@ -49,6 +49,15 @@
       text.textContent = "";
       window.setTimeout(function () { text.textContent = words; }, 50);
     });
+    /* the sticky banner stays in view while scrolling: it can be put away */
+    document.querySelectorAll(".flashes-sticky .flash").forEach(function (flash) {
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "flash-dismiss";
+      close.textContent = "Dismiss";
+      close.addEventListener("click", function () { flash.remove(); });
+      flash.appendChild(close);
+    });
   }
 
   /* (d) a dialog instead of the confirm page ------------------------------------ */
