@@ -107,9 +107,10 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     from . import permissions  # noqa: F401  (registers the user loader)
-    from .services import mail, webhooks
+    from .services import files, mail, webhooks
     from .services.queue import search
     mail.init_app(app)
+    files.init_app(app)
     webhooks.init_app(app)
     search.register_schema_hooks()
     from .services.catalog import cache

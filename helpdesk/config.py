@@ -40,6 +40,8 @@ S3_SECRET_ACCESS_KEY = None
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 MAX_FILES = 10
+# Files of a form that failed validation are kept this long for their owner.
+PENDING_UPLOAD_HOURS = 6
 
 # Sign-in throttling (Flask-Limiter). memory:// keeps counters per process.
 RATELIMIT_STORAGE_URL = "memory://"

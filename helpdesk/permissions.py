@@ -7,6 +7,7 @@ and templates ask the same functions through `template_policy` — no template c
 a role or a status itself.
 """
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 
 from flask import abort
@@ -14,7 +15,16 @@ from flask_login import current_user
 from sqlalchemy import false, or_, select
 
 from .extensions import db, login_manager
-from .models import DONE_STATUSES, AgentStatus, Message, Organization, Status, Ticket, User
+from .models import (
+    DONE_STATUSES,
+    AgentStatus,
+    Message,
+    Organization,
+    Status,
+    Ticket,
+    User,
+    utcnow,
+)
 from .services.tickets.workflow import (
     Way,
     allowed_targets,
@@ -240,10 +250,19 @@ def can_escalate(user, ticket: Ticket) -> bool:
     return is_staff(user) and can_be_escalated(ticket)
 
 
+RATING_CHANGE_DAYS = 7  # a rating may be changed for this long, then it is final
+
+
+def rating_is_final(feedback, now=None) -> bool:
+    return (now or utcnow()) - feedback.created_at > timedelta(days=RATING_CHANGE_DAYS)
+
+
 def can_rate(user, ticket: Ticket) -> bool:
-    """The requester, once, after the ticket is resolved or closed."""
+    """The requester, after the ticket is resolved or closed: once, and then may change
+    that rating for RATING_CHANGE_DAYS days."""
     return (is_customer(user) and ticket.requester_id == user.id
-            and ticket.status in DONE_STATUSES and ticket.feedback is None)
+            and ticket.status in DONE_STATUSES
+            and (ticket.feedback is None or not rating_is_final(ticket.feedback)))
 
 
 def can_confirm_resolution(user, ticket: Ticket) -> bool:

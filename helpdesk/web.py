@@ -11,6 +11,7 @@
 Blueprints import from here; nothing here decides who may do what (permissions.py does).
 """
 import io
+from datetime import UTC, datetime
 from collections.abc import Iterable
 from typing import NamedTuple, NoReturn
 from urllib.parse import urlsplit
@@ -40,7 +41,7 @@ __all__ = [
     "MAX_PAGE", "EmptyForm", "IdConverter", "account_label", "attachment_url", "choices",
     "form_status", "grouped_choices", "init_app", "local_url", "optional_id", "page_arg",
     "paginate", "parse_id", "priority_label", "refusal_status", "refuse", "show_refusal",
-    "staff_label", "status_label", "ticket_url",
+    "staff_label", "status_label", "ticket_url", "exact_time", "relative_time", "preview_kind",
 ]
 
 
@@ -166,9 +167,31 @@ def local_url(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
-def attachment_url(attachment) -> str:
-    """Where a file is downloaded (public.download checks who may)."""
+def attachment_url(attachment, inline: bool = False) -> str:
+    """Where a file is downloaded (public.download checks who may); `inline`: shown in
+    the browser, for the types that may be (preview_kind)."""
+    if inline and preview_kind(attachment):
+        return url_for("public.download", attachment_id=attachment.id, inline=1)
     return url_for("public.download", attachment_id=attachment.id)
+
+
+# Shown inline (thumbnails, a new tab) only for these stored content types, which come
+# from the file's sniffed bytes agreeing with its extension (services/files/uploads.py).
+# Never SVG or HTML: they can carry script.
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+INLINE_TYPES = IMAGE_TYPES | {"application/pdf"}
+# An inline file may not run anything, load anything or be framed into a page.
+INLINE_CSP = "sandbox; default-src 'none'"
+
+
+def preview_kind(attachment) -> str | None:
+    """"image", "pdf" or None (download only), from the stored content type."""
+    content_type = (attachment.content_type or "").split(";")[0].strip().lower()
+    if content_type in IMAGE_TYPES:
+        return "image"
+    if content_type == "application/pdf":
+        return "pdf"
+    return None
 
 
 def ticket_url(ticket) -> str:
@@ -235,24 +258,29 @@ def account_label(user) -> tuple[str, str]:
 
 # --- downloads ---------------------------------------------------------------------------
 
-def send_attachment(attachment):
+def send_attachment(attachment, *, inline: bool = False):
     """A stored file as a download, for a caller already allowed to see it (pages and API
     alike): streamed from whichever backend holds it, so the client never learns where
     that is; the row knows the size and hash, so no backend has to be asked for them.
-    Local files go through nginx when HELPDESK_ACCEL_REDIRECT_PREFIX is set."""
+    Local files go through nginx when HELPDESK_ACCEL_REDIRECT_PREFIX is set.
+    `inline` is honoured only for INLINE_TYPES (anything else, SVG included, is still a
+    download), always with nosniff and a sandboxing Content-Security-Policy."""
+    inline = bool(inline) and preview_kind(attachment) is not None
     accel_prefix = current_app.config.get("ACCEL_REDIRECT_PREFIX")
     if accel_prefix and current_app.config.get("STORAGE_BACKEND", "local") == "local":
-        return handed_to_nginx(attachment, accel_prefix)
+        return _sandboxed(handed_to_nginx(attachment, accel_prefix, inline=inline), inline)
     try:
         stream = storage().open(attachment.stored_name)
     except FileNotFoundError:
         abort(404)
-    response = send_file(stream, as_attachment=True, download_name=attachment.original_name,
+    response = send_file(stream, as_attachment=not inline,
+                         download_name=attachment.original_name,
                          mimetype=attachment.content_type, max_age=0, conditional=False,
                          etag=attachment.sha256, last_modified=attachment.created_at)
     response.content_length = attachment.size
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.private = True
+    _sandboxed(response, inline)
     try:  # If-None-Match (304) and Range (206), as send_file does for a path
         return response.make_conditional(request, accept_ranges=True,
                                          complete_length=attachment.size)
@@ -261,11 +289,19 @@ def send_attachment(attachment):
         raise
 
 
-def handed_to_nginx(attachment, prefix: str):
+def _sandboxed(response, inline: bool):
+    if inline:
+        response.headers["Content-Security-Policy"] = INLINE_CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def handed_to_nginx(attachment, prefix: str, *, inline: bool = False):
     """The permission check is done; nginx sends the bytes from the upload folder (an
     `internal` location, deploy/nginx.conf) and answers ranges and revalidation itself.
     The headers here (type, attachment name, private caching) are the ones it keeps."""
-    response = send_file(io.BytesIO(), as_attachment=True, mimetype=attachment.content_type,
+    response = send_file(io.BytesIO(), as_attachment=not inline,
+                         mimetype=attachment.content_type,
                          download_name=attachment.original_name, max_age=0,
                          conditional=False, etag=False)
     response.headers["X-Accel-Redirect"] = (prefix.rstrip("/") + "/"
@@ -275,6 +311,41 @@ def handed_to_nginx(attachment, prefix: str):
     return response
 
 
+# --- times -------------------------------------------------------------------------------
+
+# One format for every exact time on every page (and the due-date field, which takes
+# it as typed): 2026-12-01 21:04. Times are stored as naive UTC.
+DATE_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def exact_time(value) -> str:
+    """"2026-12-01 21:04 UTC" (the `|exact_time` filter)."""
+    if not value:
+        return ""
+    return _aware(value).strftime(DATE_FORMAT) + " UTC"
+
+
+def relative_time(value, now: datetime | None = None) -> str:
+    """"just now", "5 min ago", "2 h ago", "3 d ago", "in 4 h"; past 30 days the date
+    (the `|relative_time` filter)."""
+    if not value:
+        return ""
+    now = _aware(now or datetime.now(UTC))
+    seconds = (now - _aware(value)).total_seconds()
+    future, seconds = seconds < 0, abs(seconds)
+    if seconds < 60:
+        return "just now" if not future else "in under a minute"
+    for limit, size, unit in ((3600, 60, "min"), (86400, 3600, "h"), (30 * 86400, 86400, "d")):
+        if seconds < limit:
+            amount = f"{int(seconds // size)} {unit}"
+            return f"in {amount}" if future else f"{amount} ago"
+    return _aware(value).strftime("%Y-%m-%d")
+
+
 # --- wiring ------------------------------------------------------------------------------
 
 def init_app(app: Flask) -> None:
@@ -282,6 +353,9 @@ def init_app(app: Flask) -> None:
     filters and globals."""
     app.url_map.converters["id"] = IdConverter
     app.add_template_filter(status_label)
+    app.add_template_filter(exact_time)
+    app.add_template_filter(relative_time)
+    app.add_template_global(preview_kind)
     app.add_template_filter(priority_label)
     app.add_template_global(ticket_url)
     app.add_template_global(attachment_url)

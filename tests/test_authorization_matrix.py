@@ -86,6 +86,7 @@ EXPECTED = {
     ("portal.reply", "POST"): OWN_TICKET,
     ("portal.feedback", "POST"): OWN_TICKET,
     ("portal.confirm", "POST"): OWN_TICKET,
+    ("portal.confirm_page", "GET"): OWN_TICKET,
     ("portal.withdraw", "POST"): OWN_TICKET,
     ("agent.queue", "GET"): STAFF,
     ("agent.new_ticket", "GET"): STAFF,
@@ -99,6 +100,7 @@ EXPECTED = {
     ("agent.change_status", "POST"): ASSIGNEE_WORK,
     ("agent.change_priority", "POST"): ASSIGNEE_WORK,
     ("agent.details", "POST"): ASSIGNEE_WORK,
+    ("agent.update_ticket", "POST"): ASSIGNEE_WORK,
     ("agent.assign", "POST"): row(LOGIN, 404, 404, 403, 403, 403, OK),
     # Probes for load balancers. /metrics answers nobody until a token or addresses are
     # configured (who may then: tests/test_ops_health.py).

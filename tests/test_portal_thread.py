@@ -1,6 +1,7 @@
 """The customer's ticket page: the public thread, replying, closing, withdrawing, rating."""
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from conftest import PNG_BYTES, login, make_ticket, upload
@@ -161,6 +162,10 @@ def test_this_is_solved_closes_a_resolved_ticket(client, customer, admin):
     set_status(ticket, admin, "resolved")
     login(client, customer)
     assert re.search(r"<button[^>]*>This is solved</button>", page_of(client, ticket))
+    # it asks first: the button leads to a question (a dialog with JavaScript)
+    assert "Yes, close it" in client.get(f"/portal/tickets/{ticket.number}/solved").get_data(
+        as_text=True)
+    assert status_of(ticket) == Status.RESOLVED
     response = client.post(f"/portal/tickets/{ticket.number}/solved")
     assert response.status_code == 302
     assert status_of(ticket) == Status.CLOSED
@@ -217,9 +222,10 @@ def test_a_resolved_or_closed_ticket_can_be_rated_once(client, customer, admin, 
     set_status(ticket, admin, *status_path)
     login(client, customer)
     html = page_of(client, ticket)
-    assert '<label for="rating">Rating</label>' in html
+    assert '<legend id="rating-legend">Rating</legend>' in html  # a radio group, 1 to 5
     assert '<label for="comment">Comment</label>' in html
-    assert all(f'<option value="{n}">' in html for n in range(1, 6))
+    assert all(re.search(rf'<input[^>]*type="radio"[^>]*value="{n}"', html)
+               for n in range(1, 6))
 
     response = client.post(f"/portal/tickets/{ticket.number}/feedback",
                            data={"rating": "4", "comment": "Quick and friendly"})
@@ -229,11 +235,14 @@ def test_a_resolved_or_closed_ticket_can_be_rated_once(client, customer, admin, 
         4, "Quick and friendly", customer.id)
     html = page_of(client, ticket)
     assert "4 out of 5" in html and "Quick and friendly" in html
-    assert 'id="rating"' not in html  # rated: the form is gone
+    assert "You can change it for 7 days" in html  # issue 17: changeable for a while
 
+    feedback_row = db.session.scalar(select(Feedback))
+    feedback_row.created_at -= timedelta(days=8)
+    db.session.commit()
     again = client.post(f"/portal/tickets/{ticket.number}/feedback", data={"rating": "1"})
     assert again.status_code == 409  # a Conflict, as on every page (helpdesk.web)
-    assert "You have already rated this ticket." in again.get_data(as_text=True)
+    assert "this one is final now" in again.get_data(as_text=True)
     assert count(Feedback) == 1 and db.session.scalar(select(Feedback.rating)) == 4
 
 
@@ -267,7 +276,10 @@ def test_the_feedback_service_refuses_early_and_second_ratings(app, customer, ad
     with pytest.raises(InvalidTransition):
         feedback.submit_feedback(ticket, customer, 5)
     set_status(ticket, admin, "resolved")
-    feedback.submit_feedback(ticket, customer, 5)
+    first = feedback.submit_feedback(ticket, customer, 5)
+    feedback.submit_feedback(ticket, customer, 3)  # changed within 7 days
+    first.created_at -= timedelta(days=8)
+    db.session.commit()
     with pytest.raises(Conflict):
-        feedback.submit_feedback(ticket, customer, 3)
-    assert count(Feedback) == 1
+        feedback.submit_feedback(ticket, customer, 1)
+    assert count(Feedback) == 1 and db.session.scalar(select(Feedback.rating)) == 3

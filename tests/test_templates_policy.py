@@ -123,7 +123,7 @@ def test_notifications_link_to_the_page_of_the_person_reading(app, client, custo
     assignment.take_ticket(ticket, agent)
     conversation.post_reply(ticket, agent, "We are on it.")
     login(client, customer)
-    assert f'href="/portal/tickets/{ticket.number}"' in html(client, "/notifications")
+    assert f'href="/portal/tickets/{ticket.number}#message-' in html(client, "/notifications")
 
 
 # --- the agents page: buttons from permissions.can_decide ---------------------------------

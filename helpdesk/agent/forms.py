@@ -4,17 +4,20 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeField,
     DateTimeLocalField,
     DecimalField,
     EmailField,
     HiddenField,
     MultipleFileField,
+    RadioField,
     SearchField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
+from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import PRIORITY_LABELS, STATUS_LABELS, Priority, Status
@@ -88,12 +91,54 @@ class BulkForm(FlaskForm):
     next = HiddenField()
 
 
+REPLY, NOTE = "reply", "note"
+
+
 class ReplyForm(FlaskForm):
+    """One composer, two modes: a public reply or an internal note (the radio decides;
+    the old `internal` checkbox is still understood). `set_status`: send and move the
+    ticket in one step; its choices are the workflow's, filled in by the view."""
+    mode = RadioField("Compose as", choices=choices([(REPLY, "Reply"), (NOTE, "Internal note")]),
+                      default=REPLY, validators=[Optional()])
     body = TextAreaField("Message", validators=[DataRequired("Write a message."),
                                                 Length(max=20000)])
     attachments = MultipleFileField("Attachments")
     internal = BooleanField("Internal note",
                             description="Only agents and admins see internal notes.")
+    set_status = SelectField("Set status", validate_choice=False, validators=[Optional()])
+
+    @property
+    def is_note(self) -> bool:
+        return self.mode.data == NOTE or bool(self.internal.data)
+
+
+class TypedDateTimeField(DateTimeField):
+    """A date and time typed as text in the one format of the app (YYYY-MM-DD HH:MM):
+    the browser's own picker would show its own format instead."""
+    widget = TextInput()
+
+
+class TicketUpdateForm(FlaskForm):
+    """The side panel: one form, one "Update" button. Fields this person may not change
+    are rendered disabled (so not sent) and are left as they are."""
+    status = SelectField("Status", validate_choice=False, validators=[Optional()])
+    priority = SelectField("Priority", choices=choices(PRIORITY_PAIRS), validate_choice=False,
+                           validators=[Optional()])
+    assignee = SelectField("Assignee", validate_choice=False, validators=[Optional()])
+    team = SelectField("Team", validate_choice=False, validators=[Optional()])
+    category = SelectField("Category", validate_choice=False, validators=[Optional()])
+    # One date format everywhere (web.DATE_FORMAT), the picker too: typed, not a
+    # browser widget that shows the browser's own format.
+    due_at = TypedDateTimeField("Due date", format=["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"],
+                                validators=[Optional()],
+                                description="UTC, as YYYY-MM-DD HH:MM, e.g. 2026-12-24 17:00. "
+                                            "Leave empty to use the SLA target.")
+    tags = StringField("Tags", validators=[Optional(), Length(max=500)],
+                       description="Comma-separated, e.g. refund, carrier")
+    estimated_hours = DecimalField("Estimated hours", places=2, validators=[
+        Optional(), NumberRange(min=0, max=10000, message="Use 0 to 10,000 hours.")])
+    actual_hours = DecimalField("Actual hours", places=2, validators=[
+        Optional(), NumberRange(min=0, max=10000, message="Use 0 to 10,000 hours.")])
 
 
 class StatusForm(FlaskForm):

@@ -8,17 +8,29 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..permissions import can_work_ticket
-from ..services.errors import DomainError, NotFound
-from ..services.tickets import assignment, conversation, workspace
+from ..services.errors import DomainError, InvalidInput, NotFound
+from ..services.files import pending
+from ..services.tickets import assignment, conversation, updates, workspace
 from ..services.tickets import details as ticket_details
 from ..services.tickets import status as ticket_status
 from ..web import EmptyForm, choices, priority_label, show_refusal, status_label
 from . import bp
-from .forms import AssignForm, DetailsForm, EscalateForm, PriorityForm, ReplyForm, StatusForm
+from .forms import (
+    NOTE,
+    AssignForm,
+    DetailsForm,
+    EscalateForm,
+    PriorityForm,
+    ReplyForm,
+    StatusForm,
+    TicketUpdateForm,
+)
 
-FORMS = {"reply_form": ReplyForm, "status_form": StatusForm, "priority_form": PriorityForm,
-         "assign_form": AssignForm, "take_form": EmptyForm, "escalate_form": EscalateForm,
-         "details_form": DetailsForm}
+FORMS = {"reply_form": ReplyForm, "update_form": TicketUpdateForm, "take_form": EmptyForm,
+         "escalate_form": EscalateForm}
+# Where each form sits on the page: after an action the page comes back there.
+ANCHORS = {"reply_form": "composer", "update_form": "ticket-panel", "take_form": "ticket-panel",
+           "escalate_form": "escalate"}
 
 
 def _ticket(number: str):
@@ -31,13 +43,10 @@ def _ticket(number: str):
 def _prefill(name: str, ticket):
     """A fresh form showing the ticket as it is."""
     form = FORMS[name](formdata=None)
-    if name == "status_form":
+    if name == "update_form":
         form.status.data = ticket.status
-    elif name == "priority_form":
         form.priority.data = ticket.priority
-    elif name == "assign_form":
         form.assignee.data = str(ticket.assignee_id or "")
-    elif name == "details_form":
         form.team.data = str(ticket.team_id or "")
         form.category.data = str(ticket.category_id or "")
         form.due_at.data = ticket.due_at
@@ -45,11 +54,11 @@ def _prefill(name: str, ticket):
         form.estimated_hours.data = ticket.estimated_hours
         form.actual_hours.data = ticket.actual_hours
     elif name == "reply_form" and not can_work_ticket(current_user, ticket):
-        form.internal.data = True  # public replies are for the assignee and admins
+        form.mode.data = NOTE  # public replies are for the assignee and admins
     return form
 
 
-def render_ticket(number: str, status: int = 200, **forms):
+def render_ticket(number: str, status: int = 200, kept=(), **forms):
     try:
         page = workspace.open_workspace(current_user, number)
     except NotFound:
@@ -58,28 +67,45 @@ def render_ticket(number: str, status: int = 200, **forms):
     refs = workspace.references(canned=True)
     for name in FORMS:
         forms.setdefault(name, _prefill(name, ticket))
-    forms["status_form"].status.choices = choices(
+    update_form, reply_form = forms["update_form"], forms["reply_form"]
+    update_form.status.choices = choices(
         [(s, status_label(s)) for s in [ticket.status, *page.status_targets]])
-    forms["assign_form"].assignee.choices = choices(
+    reply_form.set_status.choices = choices(
+        [("", f"Keep as {status_label(ticket.status)}")]
+        + [(s, status_label(s)) for s in page.status_targets])
+    update_form.assignee.choices = choices(
         [("", "Unassigned")] + [(u.id, u.name) for u in refs.staff])
-    forms["details_form"].team.choices = choices(
+    update_form.team.choices = choices(
         [("", "No team")] + [(t.id, t.name) for t in refs.teams])
-    forms["details_form"].category.choices = choices(
+    update_form.category.choices = choices(
         [("", "No category")] + [(c.id, c.name) for c in refs.categories
                                  if c.active or c.id == ticket.category_id])
     return render_template("agent/ticket.html", ws=page, ticket=ticket, refs=refs,
-                           **forms), status
+                           kept=kept, **forms), status
 
 
-def _refused(number: str, form_name: str, form, error: DomainError, default_field: str):
+def _refused(number: str, form_name: str, form, error: DomainError, default_field: str,
+             kept=()):
     """Re-render with the refusal next to its field (or above the form)."""
     status = show_refusal(form, error, default_field)
-    return render_ticket(number, status, **{form_name: form})
+    return render_ticket(number, status, kept=kept, **{form_name: form})
 
 
 def _back(ticket, anchor: str | None = None):
+    """Back to where the person was, the confirmation (role=status) visible there."""
     return redirect(url_for(".ticket", number=ticket.number)
                     + (f"#{anchor}" if anchor else ""))
+
+
+def _refused_in_panel(number: str, error: DomainError, field: str):
+    """The single-purpose routes (status, priority, assign, details: kept for scripts
+    and older pages) show a refusal in the side panel's one form."""
+    form = TicketUpdateForm()  # what was typed stays; what was not sent shows the ticket
+    shown = _prefill("update_form", _ticket(number))
+    for name, sub in form._fields.items():
+        if name not in request.form and name != "csrf_token":
+            sub.data = shown[name].data
+    return _refused(number, "update_form", form, error, field)
 
 
 @bp.get("/tickets/<number>")
@@ -91,16 +117,73 @@ def ticket(number):
 def reply(number):
     ticket = _ticket(number)
     form = ReplyForm()
+    files = request.files.getlist(form.attachments.name)
+    kept = pending.kept_for(current_user, request.form.getlist("kept"))
+    removed = request.form.get("remove_kept")
+    if removed:  # "(remove)" on a kept file: the form again, as typed, without it
+        pending.discard_pending(current_user, removed)
+        kept = [k for k in kept if str(k.id) != removed]
+        return render_ticket(number, 200, kept=pending.keep_uploads(current_user, files,
+                                                                    already=kept),
+                             reply_form=form)
     if not form.validate():
-        return render_ticket(number, 400, reply_form=form)
+        kept = pending.keep_uploads(current_user, files, already=kept)
+        return render_ticket(number, 400, kept=kept, reply_form=form)
     try:
         message = conversation.post_reply(ticket, current_user, form.body.data,
-                                          internal=bool(form.internal.data),
-                                          files=request.files.getlist(form.attachments.name))
+                                          internal=form.is_note, files=files, kept=kept,
+                                          set_status=form.set_status.data or None)
     except DomainError as error:
-        return _refused(number, "reply_form", form, error, "body")
-    flash("Internal note added." if message.is_internal else "Reply sent.", "success")
+        if error.field != "attachments":
+            kept = pending.keep_uploads(current_user, files, already=kept)
+        return _refused(number, "reply_form", form, error, "body", kept=kept)
+    done = "Internal note added." if message.is_internal else "Reply sent."
+    if form.set_status.data and ticket.status == form.set_status.data:
+        done += f" Status: {status_label(ticket.status)}."
+    flash(done, "success")
     return _back(ticket, f"message-{message.id}")
+
+
+@bp.post("/tickets/<number>/update")
+def update_ticket(number):
+    """The side panel's one form: every change in one unit of work."""
+    ticket = _ticket(number)
+    form = TicketUpdateForm()
+    if not form.validate():
+        return render_ticket(number, 400, update_form=form)
+    sent = request.form
+    changes = updates.TicketChanges(
+        status=form.status.data or None, priority=form.priority.data or None,
+        assignee_id=form.assignee.data if "assignee" in sent else updates.UNCHANGED,
+        details_sent="team" in sent, team_id=form.team.data,
+        category_id=form.category.data, due_at=form.due_at.data, tags=form.tags.data,
+        estimated_hours=form.estimated_hours.data, actual_hours=form.actual_hours.data)
+    try:
+        changed = updates.update_ticket(ticket, current_user, changes)
+    except updates.FieldRefusals as error:
+        for name, message in error.errors.items():
+            target = getattr(form, name, None)
+            if target is not None:
+                target.errors = [*target.errors, message]
+            else:
+                form.form_errors.append(message)
+        return render_ticket(number, 400, update_form=form)
+    except DomainError as error:
+        return _refused(number, "update_form", form, error, "status")
+    flash(_summary(ticket, changed), "success")
+    return _back(ticket, "ticket-panel")
+
+
+def _summary(ticket, changed: list[str]) -> str:
+    if not changed:
+        return "Nothing to change."
+    words = {"status": f"status {status_label(ticket.status)}",
+             "priority": f"priority {priority_label(ticket.priority)}",
+             "assignee": (f"assignee {ticket.assignee.name}" if ticket.assignee
+                          else "unassigned"),
+             "team": "team", "category": "category", "tags": "tags", "due_at": "due date",
+             "estimated_hours": "estimate", "actual_hours": "actual hours"}
+    return "Updated: " + ", ".join(words.get(c, c) for c in changed) + "."
 
 
 @bp.post("/tickets/<number>/status")
@@ -108,14 +191,14 @@ def change_status(number):
     ticket = _ticket(number)
     form = StatusForm()
     if not form.validate():
-        return render_ticket(number, 400, status_form=form)
+        return _refused_in_panel(number, _first_error(form), "status")
     try:
         changed = ticket_status.pick_status(ticket, current_user, form.status.data)
     except DomainError as error:
-        return _refused(number, "status_form", form, error, "status")
+        return _refused_in_panel(number, error, "status")
     if changed:
         flash(f"Status changed to {status_label(ticket.status)}.", "success")
-    return _back(ticket)
+    return _back(ticket, "ticket-panel")
 
 
 @bp.post("/tickets/<number>/priority")
@@ -123,13 +206,13 @@ def change_priority(number):
     ticket = _ticket(number)
     form = PriorityForm()
     if not form.validate():
-        return render_ticket(number, 400, priority_form=form)
+        return _refused_in_panel(number, _first_error(form), "priority")
     try:
         assignment.change_priority(ticket, current_user, form.priority.data)
     except DomainError as error:
-        return _refused(number, "priority_form", form, error, "priority")
+        return _refused_in_panel(number, error, "priority")
     flash(f"Priority is {priority_label(ticket.priority)}.", "success")
-    return _back(ticket)
+    return _back(ticket, "ticket-panel")
 
 
 @bp.post("/tickets/<number>/assign")
@@ -137,14 +220,14 @@ def assign(number):
     ticket = _ticket(number)
     form = AssignForm()
     if not form.validate():
-        return render_ticket(number, 400, assign_form=form)
+        return _refused_in_panel(number, _first_error(form), "assignee")
     try:
         assignment.assign_by_id(ticket, current_user, form.assignee.data or None)
     except DomainError as error:
-        return _refused(number, "assign_form", form, error, "assignee")
+        return _refused_in_panel(number, error, "assignee")
     flash(f"Assigned to {ticket.assignee.name}." if ticket.assignee else "Unassigned.",
           "success")
-    return _back(ticket)
+    return _back(ticket, "ticket-panel")
 
 
 @bp.post("/tickets/<number>/take")
@@ -158,7 +241,7 @@ def take(number):
     except DomainError as error:
         return _refused(number, "take_form", form, error, "")
     flash(f"You took {ticket.number}.", "success")
-    return _back(ticket)
+    return _back(ticket, "ticket-panel")
 
 
 @bp.post("/tickets/<number>/escalate")
@@ -172,7 +255,7 @@ def escalate(number):
     except DomainError as error:
         return _refused(number, "escalate_form", form, error, "reason")
     flash(f"{ticket.number} was escalated to Critical.", "success")
-    return _back(ticket)
+    return _back(ticket, "escalate")
 
 
 @bp.post("/tickets/<number>/details")
@@ -180,13 +263,20 @@ def details(number):
     ticket = _ticket(number)
     form = DetailsForm()
     if not form.validate():
-        return render_ticket(number, 400, details_form=form)
+        return _refused_in_panel(number, _first_error(form), "team")
     try:
         changed = ticket_details.update_details(
             ticket, current_user, team_id=form.team.data, category_id=form.category.data,
             due_at=form.due_at.data, tags=form.tags.data,
             estimated_hours=form.estimated_hours.data, actual_hours=form.actual_hours.data)
     except DomainError as error:
-        return _refused(number, "details_form", form, error, "")
+        return _refused_in_panel(number, error, "team")
     flash("Details saved." if changed else "Nothing to change.", "success")
-    return _back(ticket)
+    return _back(ticket, "ticket-panel")
+
+
+def _first_error(form) -> DomainError:
+    """A single-purpose form's own validation error, as a refusal for the panel."""
+    for name, errors in form.errors.items():
+        return InvalidInput(errors[0], field=name)
+    return InvalidInput("Check the form.")

@@ -256,7 +256,8 @@ def history(number):
 @bp.response(201, FeedbackSchema)
 @errors(400, 401, 403, 404, 409, 422, 429)
 def rate(body, number):
-    """Rate the help, 1 to 5, once the ticket is resolved (the requester, once)"""
+    """Rate the help, 1 to 5, once the ticket is resolved (the requester; the rating may
+    be changed for 7 days, then it is final: 409)"""
     given = feedback.submit_feedback(visible_ticket(number), caller_user(), body["rating"],
                                      body.get("comment"))
     return {"rating": given.rating, "comment": given.comment, "created_at": given.created_at}

@@ -14,7 +14,7 @@ from .base import (
 )
 from .heartbeats import WorkerHeartbeat
 from .mail import InboundMail, OutboxMail, TicketMailId
-from .messages import Attachment, Message
+from .messages import Attachment, Message, PendingUpload
 from .organizations import Organization, OrganizationDomain
 from .reference import CannedReply, FaqEntry, Setting, SlaTarget
 from .stats import CatalogVersion, TicketStat
@@ -28,7 +28,8 @@ __all__ = [
     "AgentStatus", "ApiToken", "Attachment", "AuditEvent", "CannedReply", "CatalogVersion",
     "Category",
     "DONE_STATUSES", "FaqEntry", "Feedback", "InboundMail", "Message", "Notification",
-    "OPEN_STATUSES", "Organization", "OrganizationDomain", "OutboxMail", "Priority", "Role",
+    "OPEN_STATUSES", "Organization", "OrganizationDomain", "OutboxMail", "PendingUpload",
+    "Priority", "Role",
     "STATUS_LABELS", "Setting", "SlaTarget", "Status", "Team", "Ticket", "TicketCounter",
     "TicketMailId", "TicketStat", "TicketTag", "TokenKind", "User", "WEBHOOK_EVENTS", "Webhook",
     "WebhookDelivery", "WorkerHeartbeat", "team_members", "utcnow",

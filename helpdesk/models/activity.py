@@ -51,6 +51,8 @@ class Notification(db.Model):
         ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(String(300))
+    # Where on the ticket's page it happened ("message-12", "feedback"): the link's #.
+    anchor: Mapped[str | None] = mapped_column(String(40))
     read_at = mapped_column(DateTime)
     created_at = mapped_column(DateTime, default=utcnow, nullable=False)
 

@@ -49,3 +49,21 @@ class Attachment(db.Model):
     ticket = relationship("Ticket", back_populates="attachments")
     message = relationship("Message", back_populates="attachments")
     uploader = relationship("User")
+
+
+class PendingUpload(db.Model):
+    """A file from a form that failed validation, kept for its owner for a short time
+    so it need not be chosen again; it becomes an Attachment when the form succeeds, or
+    is deleted with its stored bytes when it expires (the worker's housekeeping)."""
+    __tablename__ = "pending_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                          index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at = mapped_column(DateTime, default=utcnow, nullable=False)
+    expires_at = mapped_column(DateTime, nullable=False, index=True)

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     MultipleFileField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -47,10 +48,13 @@ class ReplyForm(FlaskForm):
     attachments = MultipleFileField("Attachments", description=ATTACHMENTS_HELP)
 
 
+# 1 to 5, each radio named by its number, with words beside it (contract: Rating).
+RATING_WORDS = {1: "Very poor", 2: "Poor", 3: "Okay", 4: "Good", 5: "Excellent"}
+
+
 class FeedbackForm(FlaskForm):
-    rating = SelectField("Rating", coerce=optional_int, validate_choice=False, choices=choices([
-        ("", "Choose…"), (5, "5 – Excellent"), (4, "4 – Good"), (3, "3 – Okay"),
-        (2, "2 – Poor"), (1, "1 – Very poor")]),
-        validators=[InputRequired(message=RATING_MESSAGE),
-                    NumberRange(min=1, max=5, message=RATING_MESSAGE)])
+    rating = RadioField("Rating", coerce=optional_int, validate_choice=False,
+                        choices=choices([(n, str(n)) for n in RATING_WORDS]),
+                        validators=[InputRequired(message=RATING_MESSAGE),
+                                    NumberRange(min=1, max=5, message=RATING_MESSAGE)])
     comment = TextAreaField("Comment", validators=[Optional(), Length(max=5000)])

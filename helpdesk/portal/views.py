@@ -3,8 +3,9 @@ may do there (reply, confirm, withdraw, rate). Views parse, call one service, an
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..permissions import get_visible_ticket
+from ..permissions import RATING_CHANGE_DAYS, get_visible_ticket
 from ..services.errors import DomainError
+from ..services.files import pending
 from ..services.files.uploads import describe_limit
 from ..services.people import mail_links
 from ..services.tickets import conversation
@@ -13,7 +14,7 @@ from ..services.tickets import feedback as ticket_feedback
 from ..services.tickets import status as ticket_status
 from ..web import form_status, paginate, refusal_status, refuse, show_refusal
 from . import bp
-from .forms import FeedbackForm, NewTicketForm, ReplyForm
+from .forms import RATING_WORDS, FeedbackForm, NewTicketForm, ReplyForm
 
 PER_PAGE = 20
 
@@ -74,29 +75,60 @@ def new_ticket():
     form = NewTicketForm(data=data)
     form.set_categories(portal.category_choices())
     status = form_status(form)
+    kept = []
+    if form.is_submitted():
+        kept = pending.kept_for(current_user, request.form.getlist("kept"))
+        if request.form.get("remove_kept"):
+            return _without_kept_file(form, kept, "portal/new_ticket.html")
     if form.validate_on_submit():
         try:
             ticket = portal.open_ticket(
                 current_user, subject=form.subject.data, description=form.description.data,
                 category_id=form.category.data, order_reference=form.order_reference.data,
-                files=form.attachments.data, follow_up=form.follow_up.data)
+                files=form.attachments.data, follow_up=form.follow_up.data, kept=kept)
         except DomainError as error:
             status = show_refusal(form, error)
+            kept = _keep(form, kept, error)
         else:
             flash(f"Ticket {ticket.number} is open. We will answer you on this page.",
                   "success")
             return redirect(url_for(".ticket", number=ticket.number))
-    return render_template("portal/new_ticket.html", form=form), status
+    elif form.is_submitted():
+        kept = _keep(form, kept)
+    return render_template("portal/new_ticket.html", form=form, kept=kept), status
+
+
+def _keep(form, kept, error: DomainError | None = None):
+    """The form failed: its acceptable files are kept for this person (pending uploads),
+    unless the files themselves were what the service refused."""
+    if error is not None and error.field == "attachments":
+        return kept
+    return pending.keep_uploads(current_user, form.attachments.data, already=kept)
+
+
+def _without_kept_file(form, kept, template: str, **context):
+    """"(remove)" on a kept file: the form again, as typed, without that file."""
+    removed = request.form["remove_kept"]
+    pending.discard_pending(current_user, removed)
+    kept = [k for k in kept if str(k.id) != removed]
+    kept = pending.keep_uploads(current_user, form.attachments.data, already=kept)
+    return render_template(template, form=form, kept=kept, **context), 200
 
 
 # --- the ticket page -------------------------------------------------------------------
 
-def render_ticket(ticket, *, reply_form=None, feedback_form=None, error=None, status=200):
+def render_ticket(ticket, *, reply_form=None, feedback_form=None, error=None, status=200,
+                  kept=()):
     page = portal.ticket_page(current_user, ticket)
+    if feedback_form is None:
+        feedback_form = FeedbackForm(formdata=None)
+        if ticket.feedback is not None:  # changeable for a while: shown as given
+            feedback_form.rating.data = ticket.feedback.rating
+            feedback_form.comment.data = ticket.feedback.comment
     return render_template(
-        "portal/ticket.html", ticket=ticket, page=page, error=error,
-        reply_form=reply_form or ReplyForm(formdata=None),
-        feedback_form=feedback_form or FeedbackForm(formdata=None)), status
+        "portal/ticket.html", ticket=ticket, page=page, error=error, kept=kept,
+        reply_form=reply_form or ReplyForm(formdata=None), feedback_form=feedback_form,
+        rating_words=RATING_WORDS, rating_final_days=RATING_CHANGE_DAYS), status
 
 
 def refused_action(ticket, error: DomainError):
@@ -119,17 +151,26 @@ def reply(number):
     ticket = get_visible_ticket(current_user, number)
     form = ReplyForm()
     status = 400
+    kept = pending.kept_for(current_user, request.form.getlist("kept"))
+    if request.form.get("remove_kept"):
+        removed = request.form["remove_kept"]
+        pending.discard_pending(current_user, removed)
+        kept = _keep(form, [k for k in kept if str(k.id) != removed])
+        return render_ticket(ticket, reply_form=form, kept=kept)
     if form.validate_on_submit():
         try:
             message = conversation.post_reply(ticket, current_user, form.body.data,
-                                              files=form.attachments.data)
+                                              files=form.attachments.data, kept=kept)
         except DomainError as error:
             status = show_refusal(form, error)
+            kept = _keep(form, kept, error)
         else:
             flash("Your reply is sent.", "success")
             return redirect(url_for(".ticket", number=ticket.number,
                                     _anchor=f"message-{message.id}"))
-    return render_ticket(ticket, reply_form=form, status=status)
+    else:
+        kept = _keep(form, kept)
+    return render_ticket(ticket, reply_form=form, status=status, kept=kept)
 
 
 @bp.post("/tickets/<number>/feedback")
@@ -138,14 +179,20 @@ def feedback(number):
     form = FeedbackForm()
     status = 400
     if form.validate_on_submit():
+        changing = ticket.feedback is not None
         try:
             ticket_feedback.submit_feedback(ticket, current_user, form.rating.data,
                                             form.comment.data)
         except DomainError as error:
             status = show_refusal(form, error)
         else:
-            flash("Thank you for rating the help you got.", "success")
-            return redirect(url_for(".ticket", number=ticket.number))
+            if request.headers.get("X-Requested-With") == "fetch":  # app.js: one tap
+                return {"rating": form.rating.data}, 200
+            flash("Your rating is changed. Thank you!" if changing
+                  else "Thank you for rating the help you got.", "success")
+            return redirect(url_for(".ticket", number=ticket.number, _anchor="feedback"))
+    if request.headers.get("X-Requested-With") == "fetch":
+        return {"errors": form.errors}, status
     return render_ticket(ticket, feedback_form=form, status=status)
 
 
@@ -160,11 +207,24 @@ def _customer_action(number: str, action, done: str):
     return redirect(url_for(".ticket", number=ticket.number))
 
 
+@bp.get("/tickets/<number>/solved")
+def confirm_page(number):
+    """ "This is solved" asks first (without JavaScript: this page; with it, a dialog)."""
+    ticket = get_visible_ticket(current_user, number)
+    return render_template("portal/confirm_solved.html", ticket=ticket)
+
+
 @bp.post("/tickets/<number>/solved")
 def confirm(number):
-    """ "This is solved": the customer closes a resolved ticket."""
-    return _customer_action(number, ticket_status.confirm_resolution,
-                            "Thank you! {number} is closed.")
+    """ "This is solved": the customer closes a resolved ticket; the rating is offered
+    right there (the page comes back at #feedback)."""
+    ticket = get_visible_ticket(current_user, number)
+    try:
+        ticket_status.confirm_resolution(ticket, current_user)
+    except DomainError as error:
+        return refused_action(ticket, error)
+    flash(f"Thank you! {ticket.number} is closed. How did we do?", "success")
+    return redirect(url_for(".ticket", number=ticket.number, _anchor="feedback"))
 
 
 @bp.post("/tickets/<number>/withdraw")

@@ -41,11 +41,12 @@ def faq_suggestions():
 @login_required
 def download(attachment_id: int):
     """A file, for people who may see the message (or ticket) it belongs to; 404 for
-    everyone else, also when it exists. Always a download, never rendered inline."""
+    everyone else, also when it exists. A download, except `?inline=1` for the types a
+    browser may show (raster images, PDF: web.INLINE_TYPES), sandboxed."""
     attachment = attachments.visible_attachment(current_user, attachment_id)
     if attachment is None:
         abort(404)
-    return send_attachment(attachment)
+    return send_attachment(attachment, inline=request.args.get("inline") == "1")
 
 
 # --- notifications ---------------------------------------------------------------------

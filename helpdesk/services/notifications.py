@@ -15,9 +15,13 @@ from .unit_of_work import unit_of_work
 
 
 def notify(recipients: Iterable[User], ticket: Ticket | None, kind: str, text: str, *,
-           actor: User | None = None, message: Message | None = None) -> list[Notification]:
+           actor: User | None = None, message: Message | None = None,
+           anchor: str | None = None) -> list[Notification]:
     """Tell each recipient once; never the person who caused it. `message`, a public
-    reply, is quoted in the mail (an internal note is refused by the outbox)."""
+    reply, is quoted in the mail (an internal note is refused by the outbox). The
+    notification links to where it happened: the message, or `anchor` on the page."""
+    if anchor is None and message is not None and message.id is not None:
+        anchor = f"message-{message.id}"
     seen: set[int] = set()
     created = []
     for user in recipients:
@@ -27,7 +31,7 @@ def notify(recipients: Iterable[User], ticket: Ticket | None, kind: str, text: s
             continue
         seen.add(user.id)
         note = Notification(user_id=user.id, ticket_id=ticket.id if ticket else None,
-                            kind=kind, text=text[:300])
+                            kind=kind, text=text[:300], anchor=anchor)
         db.session.add(note)
         created.append(note)
         _queue_email(user, ticket, kind, text, message)

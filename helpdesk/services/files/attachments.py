@@ -47,13 +47,20 @@ def real_uploads(files: Sequence[Upload] | None) -> list[Upload]:
             and hasattr(f, "stream")]
 
 
-def check_uploads(files: Sequence[Upload]) -> None:
-    """Refuse the whole batch before anything is written (field: attachments)."""
+def check_uploads(files: Sequence[Upload], *, already: int = 0) -> None:
+    """Refuse the whole batch before anything is written (field: attachments).
+    `already`: files kept from an earlier attempt, which count towards the limit."""
     limit = current_app.config["MAX_FILES"]
-    if len(files) > limit:
+    if len(files) + already > limit:
         raise InvalidInput(f"Attach at most {limit} files at a time.", field="attachments")
     for upload in files:
         _inspect(upload)
+
+
+def inspect_file(upload: Upload):
+    """The checked upload (display name, content type from sniffed bytes and name), or
+    InvalidInput (field: attachments)."""
+    return _inspect(upload)
 
 
 def _inspect(upload: Upload):

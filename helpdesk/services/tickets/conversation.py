@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from ... import permissions
 from ...extensions import db
-from ...models import Attachment, Message, Status, Ticket, User, utcnow
+from ...models import STATUS_LABELS, Attachment, Message, Status, Ticket, User, utcnow
 from .. import audit, events, notifications
 from ..errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from ..files.attachments import (
@@ -16,9 +16,10 @@ from ..files.attachments import (
     real_uploads,
     store_uploads,
 )
+from ..files.pending import PendingUpload, attach_pending
 from ..people.directory import active_admins
 from ..unit_of_work import unit_of_work
-from .status import apply_transition
+from .status import apply_transition, check_status_change
 from .workflow import Way, next_status
 
 CLOSED_REPLY_REFUSED = ("This ticket is closed, so it cannot take new replies. "
@@ -37,13 +38,22 @@ def thread(viewer: User, ticket: Ticket) -> list[Message]:
 
 
 def post_reply(ticket: Ticket, author: User, body: str, *, internal: bool = False,
-               files: Sequence[Upload] = ()) -> Message:
-    """A public reply or an internal note, with its files, in one transaction."""
+               files: Sequence[Upload] = (), set_status: str | None = None,
+               kept: Sequence[PendingUpload] = ()) -> Message:
+    """A public reply or an internal note, with its files (new ones, and `kept` ones
+    from an earlier attempt that failed), in one transaction. Staff may move the ticket
+    in the same step (`set_status`, "send and mark pending"): the customer gets one
+    notification for the reply that says the new status, not one for each."""
     body = (body or "").strip()
     if not body:
         raise InvalidInput("Write a message.", field="body")
     files = real_uploads(files)
-    check_uploads(files)
+    check_uploads(files, already=len(kept))
+    target = None
+    if set_status and set_status != ticket.status:
+        if author.is_customer:
+            raise Forbidden("Customers cannot set the status of a ticket.")
+        target = check_status_change(ticket, author, set_status)
     if author.is_customer and internal:
         raise Forbidden("Internal notes are for agents and admins.")
     if author.is_customer:
@@ -65,14 +75,18 @@ def post_reply(ticket: Ticket, author: User, body: str, *, internal: bool = Fals
         db.session.add(message)
         db.session.flush()
         store_uploads(files, ticket=ticket, uploader=author, message=message)
+        attach_pending(kept, owner=author, ticket=ticket, message=message)
         ticket.last_activity_at = now
         if not message.is_internal:
             ticket.public_activity_at = now
         action = "internal_note" if message.is_internal else "replied"
         audit.record(ticket, author, action, internal=message.is_internal)
-        if files:
-            audit.record(ticket, author, "attachment_added", new=len(files),
+        if files or kept:
+            audit.record(ticket, author, "attachment_added", new=len(files) + len(kept),
                          internal=message.is_internal)
+        public_reply = not author.is_customer and not message.is_internal
+        if target is not None:
+            apply_transition(ticket, author, target, tell_requester=not public_reply)
         events.publish("message.created", ticket, actor=author, message=message,
                        internal=message.is_internal)
         if author.is_customer:
@@ -81,10 +95,13 @@ def post_reply(ticket: Ticket, author: User, body: str, *, internal: bool = Fals
             ticket.last_agent_reply_at = now
             if ticket.first_response_at is None:
                 ticket.first_response_at = now
-            notifications.notify([ticket.requester], ticket, "agent_replied",
-                                 f"New reply on {ticket.number}: {ticket.subject}",
+            text = f"New reply on {ticket.number}: {ticket.subject}"
+            if target is not None:
+                text = (f"New reply on {ticket.number} (now {STATUS_LABELS[target]}): "
+                        f"{ticket.subject}")
+            notifications.notify([ticket.requester], ticket, "agent_replied", text,
                                  actor=author, message=message)
-        if files and not author.is_customer:  # a colleague's file on the assignee's ticket
+        if (files or kept) and not author.is_customer:  # a colleague's file on the assignee's ticket
             notifications.notify([ticket.assignee], ticket, "attachment_added",
                                  f"{author.name} attached files to {ticket.number}",
                                  actor=author)

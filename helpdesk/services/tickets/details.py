@@ -24,12 +24,15 @@ def parse_tags(text: str | None) -> list[str]:
     return names
 
 
-def _hours(value) -> float | None:
+def parse_hours(value, field: str = "estimated_hours") -> float | None:
     if value in (None, ""):
         return None
-    hours = float(Decimal(str(value)))
+    try:
+        hours = float(Decimal(str(value)))
+    except ArithmeticError:
+        raise InvalidInput("Enter a number of hours, e.g. 1.5.", field=field) from None
     if not 0 <= hours <= 10000:
-        raise InvalidInput("Use 0 to 10,000 hours.", field="estimated_hours")
+        raise InvalidInput("Use 0 to 10,000 hours.", field=field)
     return hours
 
 
@@ -57,11 +60,8 @@ def update_details(ticket: Ticket, actor: User, *, team_id=None, category_id=Non
     else:
         category = _by_id(Category, category_id, "category")
     names = parse_tags(tags)
-    estimated = _hours(estimated_hours)
-    try:
-        actual = _hours(actual_hours)
-    except InvalidInput as error:
-        raise InvalidInput(error.message, field="actual_hours") from None
+    estimated = parse_hours(estimated_hours, "estimated_hours")
+    actual = parse_hours(actual_hours, "actual_hours")
 
     changes = []
     with unit_of_work():

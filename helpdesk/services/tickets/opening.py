@@ -8,6 +8,7 @@ from ...models import Category, Priority, Status, Ticket, User, utcnow
 from .. import audit, events, notifications
 from ..errors import Forbidden, InvalidInput
 from ..files.attachments import Upload, check_uploads, real_uploads, store_uploads
+from ..files.pending import PendingUpload, attach_pending
 from ..ids import parse_id
 from ..people.directory import active_admins
 from ..unit_of_work import unit_of_work
@@ -18,15 +19,17 @@ from .sla import apply_sla
 def create_ticket(*, requester: User, created_by: User, subject: str, description: str,
                   category_id: int | None = None, priority: str = Priority.MEDIUM,
                   order_reference: str | None = None, files: Sequence[Upload] = (),
-                  parent: Ticket | None = None, channel: str = "web") -> Ticket:
-    """Ticket, files, audit event and notifications in one transaction."""
+                  parent: Ticket | None = None, channel: str = "web",
+                  kept: Sequence[PendingUpload] = ()) -> Ticket:
+    """Ticket, files, audit event and notifications in one transaction. `kept`: the
+    creator's files kept from an attempt that failed (pending uploads)."""
     if not requester.is_customer:
         raise InvalidInput("Tickets are opened for customers.", field="requester")
     if created_by.id != requester.id and not created_by.is_staff:
         raise Forbidden("Only agents may open a ticket on a customer's behalf.")
     category = active_category(category_id)
     files = real_uploads(files)
-    check_uploads(files)
+    check_uploads(files, already=len(kept))
     with unit_of_work():
         now = utcnow()
         ticket = Ticket(
@@ -47,10 +50,11 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
             ticket.number = next_ticket_number()
         db.session.add(ticket)
         db.session.flush()
+        attach_pending(kept, owner=created_by, ticket=ticket)  # stored already: no upload
         audit.record(ticket, created_by, "created", note=f"for {requester.email}"
                      if created_by.id != requester.id else None)
-        if files:
-            audit.record(ticket, created_by, "attachment_added", new=len(files))
+        if files or kept:
+            audit.record(ticket, created_by, "attachment_added", new=len(files) + len(kept))
         team = ticket.team.members if ticket.team else []
         notifications.notify(team or active_admins(), ticket, "ticket_created",
                              f"New ticket {ticket.number}: {ticket.subject}", actor=created_by)

@@ -5,17 +5,30 @@ consequence of another action (take, assign, customer reply, auto-close).
 event and notifications. Callers ask the workflow first (`next_status`, `is_allowed`).
 """
 from ... import permissions
-from ...models import STATUS_LABELS, Status, Ticket, User, utcnow
+from ...models import DONE_STATUSES, STATUS_LABELS, Status, Ticket, User, utcnow
 from .. import audit, events, notifications
 from ..errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from ..unit_of_work import unit_of_work
 from .workflow import Way, is_allowed, manual_ways, next_status
 
 
+# The status changes a customer is told about: someone picked the new ticket up, it
+# waits for them, is solved, is closed, or comes back from done. The team's internal
+# shuffles (open ⇄ in progress, on hold → open or in progress by an agent) are not news
+# for the customer: no notification, no mail.
+def customer_cares(old: Status, new: Status) -> bool:
+    return (old == Status.NEW
+            or new in (Status.ON_HOLD, Status.RESOLVED, Status.CLOSED)
+            or (old in DONE_STATUSES and new not in DONE_STATUSES))
+
+
 def apply_transition(ticket: Ticket, actor: User | None, new: Status, *,
-                     action: str = "status_changed", note: str | None = None) -> None:
+                     action: str = "status_changed", note: str | None = None,
+                     tell_requester: bool = True) -> None:
     """Apply a transition already allowed by the workflow: timestamps, audit, notices.
-    Runs inside the caller's unit of work."""
+    Runs inside the caller's unit of work. The requester hears only of changes they
+    care about (`customer_cares`), and not at all with `tell_requester=False` (a reply
+    that carries the change has told them already: one event, one notification)."""
     old = Status(ticket.status)
     now = utcnow()
     ticket.status = new
@@ -30,13 +43,16 @@ def apply_transition(ticket: Ticket, actor: User | None, new: Status, *,
     audit.record(ticket, actor, action, field="status", old=old, new=new, note=note)
     text = f"{ticket.number} is now {STATUS_LABELS[new]}"
     kind = "closed" if new == Status.CLOSED else "status_changed"
-    notifications.notify([ticket.requester, ticket.assignee], ticket, kind, text, actor=actor)
+    told = [ticket.assignee]
+    if tell_requester and customer_cares(old, Status(new)):
+        told.insert(0, ticket.requester)
+    notifications.notify(told, ticket, kind, text, actor=actor)
     events.publish("ticket.status_changed", ticket, actor=actor, old=old, new=new)
 
 
-def change_status(ticket: Ticket, actor: User, target: str, *, note: str | None = None) -> None:
-    """A person moves the ticket to another status (agents: on their tickets; admins:
-    anywhere), as far as the workflow allows."""
+def check_status_change(ticket: Ticket, actor: User, target: str) -> Status:
+    """The status `target` if this person may move the ticket there now, else a refusal
+    (field: status). Writes nothing."""
     try:
         target = Status(target)
     except ValueError:
@@ -47,6 +63,13 @@ def change_status(ticket: Ticket, actor: User, target: str, *, note: str | None 
         raise InvalidTransition(
             f"A ticket that is {STATUS_LABELS[Status(ticket.status)]} cannot be moved to "
             f"{STATUS_LABELS[target]}.", field="status")
+    return target
+
+
+def change_status(ticket: Ticket, actor: User, target: str, *, note: str | None = None) -> None:
+    """A person moves the ticket to another status (agents: on their tickets; admins:
+    anywhere), as far as the workflow allows."""
+    target = check_status_change(ticket, actor, target)
     with unit_of_work():
         apply_transition(ticket, actor, target, note=note)
 
