@@ -41,10 +41,21 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 MAX_FILES = 10
 
-# Sign-in throttling (Flask-Limiter). memory:// keeps counters per process.
+# Throttling (Flask-Limiter's storage). memory:// keeps counters per process; Redis
+# (redis://…) shares them between processes.
 RATELIMIT_STORAGE_URL = "memory://"
 RATELIMIT_ENABLED = True
+# Failed sign-ins (services/people/throttle.py): per (account, address) pair, per
+# address, per account; over the account's limit each address gets the slow path only,
+# so guessing cannot lock the owner out.
 LOGIN_RATE_LIMIT = "5 per minute;20 per hour"
+LOGIN_ADDRESS_RATE_LIMIT = "20 per minute;100 per hour"
+LOGIN_ACCOUNT_RATE_LIMIT = "20 per hour"
+LOGIN_ACCOUNT_SLOW_LIMIT = "2 per 15 minutes"
+# Wrong current passwords (/auth/password, the address change) per signed-in person.
+PASSWORD_CHECK_RATE_LIMIT = "5 per 15 minutes"  # noqa: S105 (a limit, not a secret)
+# Sign-ups and agent applications per address (all attempts, not only failures).
+SIGNUP_RATE_LIMIT = "5 per hour;20 per day"
 
 # JSON API v1 (/api/v1). Limits count per personal token, or per person for access
 # tokens, or per address when signed out; storage is RATELIMIT_STORAGE_URL (Redis in

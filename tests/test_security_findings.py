@@ -1,11 +1,15 @@
 """The second outside penetration test's findings, one test (or a few) per finding,
 named after it. Each failed before its fix."""
 import hashlib
+import os
 
 import pytest
+import redis
 from conftest import PASSWORD, login, make_ticket
+from sqlalchemy import func, select
 
 from helpdesk.extensions import db
+from helpdesk.models import AuditEvent, Notification, OutboxMail, User
 from helpdesk.services.people import accounts
 
 # --- finding 1: host header injection -------------------------------------------------------
@@ -29,6 +33,151 @@ def test_finding_01_production_trusts_only_the_base_url_host_by_default(tmp_path
                       "BASE_URL": "https://support.example.com",
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}"})
     assert app.config["TRUSTED_HOSTS"] == ["support.example.com"]
+
+
+# --- finding 2: account lockout on demand ---------------------------------------------------
+
+REDIS_URL = os.environ.get("HELPDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(params=["memory", "redis"])
+def sign_in_limits(request, app_config):
+    """Small limits, with the in-process store and with Redis (production's)."""
+    app_config.update(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute",
+                      LOGIN_ADDRESS_RATE_LIMIT="10 per minute",
+                      LOGIN_ACCOUNT_RATE_LIMIT="5 per hour",
+                      LOGIN_ACCOUNT_SLOW_LIMIT="1 per 15 minutes", MAIL_HOST="localhost")
+    if request.param == "redis":
+        app_config["RATELIMIT_STORAGE_URL"] = REDIS_URL
+        redis.Redis.from_url(REDIS_URL).flushdb()  # database 15 is the tests' own
+    return app_config
+
+
+def _sign_in(client, email, password="wrong-password", ip="10.0.0.1"):
+    return client.post("/auth/login", data={"email": email, "password": password},
+                       environ_base={"REMOTE_ADDR": ip})
+
+
+def test_finding_02_an_attacker_address_cannot_lock_the_owner_out(
+        sign_in_limits, app, client, customer):
+    for _ in range(3):
+        assert _sign_in(client, customer.email).status_code == 400
+    assert _sign_in(client, customer.email).status_code == 429  # the attacker waits
+    owner = app.test_client()
+    assert _sign_in(owner, customer.email, PASSWORD, ip="192.0.2.50").status_code == 302
+
+
+def test_finding_02_the_address_limit_counts_every_account(sign_in_limits, app, client):
+    app.config["LOGIN_ADDRESS_RATE_LIMIT"] = "4 per minute"
+    for n in range(4):
+        assert _sign_in(client, f"nobody{n}@test.example").status_code == 400
+    assert _sign_in(client, "someone-else@test.example").status_code == 429
+
+
+def test_finding_02_e_mail_case_does_not_give_more_tries(sign_in_limits, app, client, customer):
+    for email in (customer.email.upper(), f"  {customer.email.title()} ", customer.email):
+        assert _sign_in(client, email).status_code == 400
+    assert _sign_in(client, customer.email.upper()).status_code == 429
+
+
+def test_finding_02_guesses_from_many_addresses_slow_the_account_without_a_wall(
+        sign_in_limits, app, client, customer):
+    for n in range(5):  # a botnet: one guess per address takes the account over its limit
+        assert _sign_in(client, customer.email, ip=f"203.0.113.{n}").status_code == 400
+    # From now on each address has the slow path only: no second guess for a while ...
+    assert _sign_in(client, customer.email, ip="203.0.113.0").status_code == 429
+    assert _sign_in(client, customer.email, PASSWORD, ip="203.0.113.1").status_code == 429
+    # ... a fresh address gets one try, and the owner's right password goes through.
+    assert _sign_in(client, customer.email, ip="203.0.113.99").status_code == 400
+    assert _sign_in(client, customer.email, ip="203.0.113.99").status_code == 429
+    owner = app.test_client()
+    assert _sign_in(owner, customer.email, PASSWORD, ip="198.51.100.20").status_code == 302
+
+
+def test_finding_02_the_api_token_endpoint_has_the_same_throttle(
+        sign_in_limits, app, client, customer):
+    def token(password, ip):
+        return client.post("/api/v1/auth/token", json={"email": customer.email,
+                                                        "password": password},
+                           environ_base={"REMOTE_ADDR": ip})
+    for _ in range(3):
+        assert token("wrong-password", "10.0.0.1").status_code == 401
+    refused = token(PASSWORD, "10.0.0.1")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert token(PASSWORD, "192.0.2.7").status_code == 200
+
+
+def test_finding_02_the_owner_is_told_once_about_a_burst_of_failures(
+        sign_in_limits, app, client, customer):
+    for n in range(8):
+        _sign_in(client, customer.email, ip=f"203.0.113.{n}")
+    mails = db.session.scalars(select(OutboxMail).where(
+        OutboxMail.kind == "sign_in_failures")).all()
+    assert [mail.to_address for mail in mails] == [customer.email]
+    notes = db.session.scalars(select(Notification).where(
+        Notification.user_id == customer.id, Notification.kind == "sign_in_failures")).all()
+    assert len(notes) == 1 and "wrong passwords" in notes[0].text
+    assert db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "sign_in_failures", AuditEvent.subject_user_id == customer.id))
+
+
+def test_finding_02_unknown_addresses_are_throttled_but_nobody_is_told(
+        sign_in_limits, app, client):
+    for n in range(6):
+        _sign_in(client, "nobody@test.example", ip=f"203.0.113.{n}")
+    assert db.session.scalar(select(func.count(OutboxMail.id))) == 0
+
+
+# --- finding 4: sign-up tells which addresses have accounts ---------------------------------
+
+def _sign_up(client, email, ip="10.0.0.1", agent=False):
+    data = {"name": "Nina New", "email": email, "password": "long-enough"}
+    if agent:
+        data["contact_number"] = "+44 20 7946 0000"
+    return client.post("/auth/register/agent" if agent else "/auth/register", data=data,
+                       environ_base={"REMOTE_ADDR": ip})
+
+
+def _page_text(response) -> str:
+    """The page without its per-address parts, to compare two answers."""
+    import re
+    html = response.get_data(as_text=True)
+    return re.sub(r"[\w.+-]+@[\w.-]+", "ADDRESS", html)
+
+
+@pytest.mark.parametrize("agent", [False, True], ids=["sign-up", "agent-application"])
+def test_finding_04_a_taken_address_gets_the_same_answer_as_a_new_one(
+        smtp, app, client, customer, agent):
+    taken = _sign_up(client, customer.email.upper(), agent=agent)
+    new = _sign_up(app.test_client(), "brand-new@test.example", agent=agent)
+    assert taken.status_code == new.status_code == 200
+    assert _page_text(taken) == _page_text(new)
+    assert "Check your mail" in new.get_data(as_text=True)
+    # The owner of the taken address hears of it; the new address gets its link.
+    kinds = dict(db.session.execute(select(OutboxMail.to_address, OutboxMail.kind)).all())
+    assert kinds[customer.email] == "sign_up_attempt"
+    assert kinds["brand-new@test.example"] == "verify_email"
+    assert db.session.scalar(select(func.count(User.id)).where(
+        User.email == customer.email)) == 1
+
+
+@pytest.fixture
+def sign_up_limit(app_config):
+    app_config.update(RATELIMIT_ENABLED=True, SIGNUP_RATE_LIMIT="3 per hour")
+
+
+def test_finding_04_sign_ups_and_applications_are_throttled_per_address(sign_up_limit, client,
+                                                                       app):
+    for n in range(2):
+        assert _sign_up(client, f"new{n}@test.example").status_code == 302
+        client.post("/auth/logout")
+    assert _sign_up(client, "agent@test.example", agent=True).status_code == 302
+    client.post("/auth/logout")
+    refused = _sign_up(client, "new9@test.example")
+    assert refused.status_code == 429
+    assert "Too many sign-ups" in refused.get_data(as_text=True)
+    assert "Nina New" in refused.get_data(as_text=True)  # the form keeps what was typed
+    assert _sign_up(client, "new9@test.example", ip="10.0.0.2").status_code == 302
 
 
 # --- finding 3: sign-in timing ---------------------------------------------------------------

@@ -17,6 +17,7 @@ from ..services.errors import (
     InvalidInput,
     InvalidTransition,
     NotFound,
+    TooManyAttempts,
     Unauthenticated,
 )
 
@@ -56,6 +57,8 @@ def from_domain_error(error: DomainError, *, allowed=None) -> Problem:
     """The problem a service's refusal stands for."""
     if isinstance(error, NotFound):
         return Problem(404, error.message)
+    if isinstance(error, TooManyAttempts):
+        return Problem(429, error.message, headers={"Retry-After": str(error.retry_after)})
     if isinstance(error, Unauthenticated):
         return Problem(401, error.message, headers={"WWW-Authenticate": "Bearer"})
     if isinstance(error, Forbidden):
@@ -109,6 +112,7 @@ def register(bp) -> None:
                                 allowed=error.allowed, headers=error.headers)
 
     @bp.errorhandler(DomainError)
+    @bp.errorhandler(TooManyAttempts)  # before the app's page for it (the MRO goes first)
     def handle_domain_error(error: DomainError):
         return handle_problem(from_domain_error(error))
 
