@@ -205,6 +205,38 @@ def test_finding_03_unknown_and_known_addresses_cost_the_same_hashing(app, custo
     assert len(hash_runs) == known == 1
 
 
+# --- finding 9: out-of-range integers -------------------------------------------------------
+
+BEYOND_64_BITS = "99999999999999999999999"
+
+
+def test_finding_09_out_of_range_integers_are_404_or_400_never_500(app, customer, admin):
+    from conftest import make_ticket as _ticket
+    _ticket(customer)
+    anonymous, person, staff = app.test_client(), app.test_client(), app.test_client()
+    login(person, customer)
+    login(staff, admin)
+    expected = [
+        (anonymous, "get", f"/faq?category={BEYOND_64_BITS}", {200}),
+        (anonymous, "get", "/files/9223372036854775808", {404}),
+        (person, "get", f"/portal/tickets?page={BEYOND_64_BITS}", {200}),
+        (staff, "get", f"/agent/queue?page={BEYOND_64_BITS}", {200}),
+        (staff, "get", f"/agent/queue?category={BEYOND_64_BITS}", {400}),
+        (staff, "get", f"/admin/audit?page={BEYOND_64_BITS}", {200}),
+        (staff, "get", f"/admin/agents?page={BEYOND_64_BITS}", {200}),
+        (staff, "get", "/admin/agents/9223372036854775808/teams", {404}),
+        (staff, "get", f"/agent/organizations/{BEYOND_64_BITS}", {404}),
+    ]
+    for client, method, path, statuses in expected:
+        assert getattr(client, method)(path).status_code in statuses, path
+    for client, path, extra in ((person, "/portal/tickets/new", {}),
+                                (staff, "/agent/tickets/new",
+                                 {"customer_email": customer.email})):
+        response = client.post(path, data={"subject": "Broken", "description": "It is.",
+                                           "category": BEYOND_64_BITS, **extra})
+        assert response.status_code == 400, path
+
+
 # --- finding 10: caching of personal pages ---------------------------------------------------
 
 def test_finding_10_signed_in_pages_are_not_stored_by_caches(app, client, customer):
