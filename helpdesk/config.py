@@ -22,6 +22,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
+# Server-side sessions (services/people/sessions.py) end after this long unused; the
+# "keep me signed in" cookie lives as long.
+SESSION_MAX_IDLE_DAYS = 30
+REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
 
 # Tickets
 TICKET_PREFIX = "TKT-"

@@ -32,19 +32,6 @@ login_manager.needs_refresh_message = "Please confirm your password to open the 
 login_manager.needs_refresh_message_category = "info"
 
 
-@login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    """The session holds `id:nonce`; a changed nonce (new password) or an inactive,
-    suspended or rejected account ends the session at the next request."""
-    user_id, _, nonce = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_nonce != nonce or not user.is_active:
-        return None
-    return user
-
-
 # --- roles -------------------------------------------------------------------------------
 # "Staff" (an approved agent or an admin) is defined once, on the model, as a Python
 # rule and as a SQL expression (`User.is_staff`); these add "is signed in".

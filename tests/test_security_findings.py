@@ -9,7 +9,7 @@ from conftest import PASSWORD, login, make_ticket
 from sqlalchemy import func, select
 
 from helpdesk.extensions import db
-from helpdesk.models import AuditEvent, Notification, OutboxMail, User
+from helpdesk.models import AuditEvent, Notification, OutboxMail, Ticket, User, UserSession
 from helpdesk.services.people import accounts
 
 # --- finding 1: host header injection -------------------------------------------------------
@@ -328,3 +328,141 @@ def test_finding_12_sign_in_limits_count_per_client_behind_the_proxy(app_config,
     assert attempt("198.51.100.7", email=customer.email, password=PASSWORD).status_code == 302
     with app.app_context():  # this second app's pool (PostgreSQL): closed, not left to GC
         db.engine.dispose()
+
+
+# --- finding 5: sign-out does not end the session ---------------------------------------------
+
+def _copy_cookies(source, target, *names):
+    for name in names:
+        cookie = source.get_cookie(name)
+        assert cookie is not None, name
+        target.set_cookie(name, cookie.value)
+
+
+def test_finding_05_a_copied_session_cookie_fails_after_sign_out(app, client, customer):
+    login(client, customer)
+    thief = app.test_client()
+    _copy_cookies(client, thief, "session")
+    assert thief.get("/portal/tickets").status_code == 200
+    client.post("/auth/logout")
+    refused = thief.get("/portal/tickets")
+    assert refused.status_code == 302 and "/auth/login" in refused.headers["Location"]
+    assert thief.post("/portal/tickets/new", data={
+        "subject": "Opened with a stolen cookie", "description": "x"}).status_code == 302
+    assert db.session.scalar(select(func.count(Ticket.id))) == 0
+
+
+def test_finding_05_a_copied_remember_me_cookie_fails_after_sign_out(app, client, customer):
+    client.post("/auth/login", data={"email": customer.email, "password": PASSWORD,
+                                     "remember": "y"})
+    stolen = client.get_cookie("remember_token").value
+    thief = app.test_client()
+    thief.set_cookie("remember_token", stolen)  # no session cookie: restored from this one
+    assert thief.get("/portal/tickets").status_code == 200
+    client.post("/auth/logout")
+    later = app.test_client()
+    later.set_cookie("remember_token", stolen)
+    assert later.get("/portal/tickets").status_code == 302
+
+
+@pytest.mark.parametrize("how", ["password", "suspension", "everywhere"])
+def test_finding_05_sessions_end_on_password_change_suspension_and_sign_out_everywhere(
+        app, client, agent, admin, how):
+    login(client, agent)
+    laptop = app.test_client()
+    login(laptop, agent)
+    if how == "password":
+        assert client.post("/auth/password", data={
+            "current_password": PASSWORD, "new_password": "a-new-password"}).status_code == 302
+        assert client.get("/agent/queue").status_code == 200  # the one who changed it stays
+    elif how == "suspension":
+        boss = app.test_client()
+        login(boss, admin)
+        assert boss.post(f"/admin/agents/{agent.id}/suspend").status_code == 302
+    else:
+        assert client.post("/auth/logout/everywhere").status_code == 302
+        assert client.get("/agent/queue").status_code == 302
+    assert laptop.get("/agent/queue").status_code == 302
+
+
+def test_finding_05_a_deactivated_customer_is_signed_out(app, client, customer, admin):
+    login(client, customer)
+    boss = app.test_client()
+    login(boss, admin)
+    assert boss.post(f"/admin/customers/{customer.id}/deactivate").status_code == 302
+    assert client.get("/portal/tickets").status_code == 302
+    assert db.session.scalar(select(func.count(UserSession.id)).where(
+        UserSession.user_id == customer.id, UserSession.ended_at.is_(None))) == 0
+
+
+def test_finding_05_a_session_ended_on_one_process_is_refused_on_another(
+        app, app_config, client, customer, tmp_path, monkeypatch):
+    """Two app instances on one database (PostgreSQL in CI's second run): no shared
+    memory, only the sessions table."""
+    from helpdesk import create_app
+    monkeypatch.setenv("HELPDESK_INSTANCE_PATH", str(tmp_path / "second"))
+    second = create_app(app_config)
+    login(client, customer)
+    elsewhere = second.test_client()
+    _copy_cookies(client, elsewhere, "session")
+    assert elsewhere.get("/portal/tickets").status_code == 200
+    client.post("/auth/logout")
+    assert elsewhere.get("/portal/tickets").status_code == 302
+    with second.app_context():
+        db.engine.dispose()
+
+
+def test_finding_05_last_seen_is_written_at_most_once_a_minute(app, client, customer):
+    login(client, customer)
+    row = db.session.scalar(select(UserSession).where(UserSession.user_id == customer.id))
+    first_seen = row.last_seen_at
+    for _ in range(3):
+        client.get("/portal/tickets")
+    db.session.refresh(row)
+    assert row.last_seen_at == first_seen
+
+
+# --- finding 6: the CSRF token is not rotated at sign-in ---------------------------------------
+
+@pytest.fixture
+def with_csrf(app_config):
+    app_config["WTF_CSRF_ENABLED"] = True
+    return app_config
+
+
+def _token(client, path):
+    import re
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def _csrf_sign_in(client, user):
+    token = _token(client, "/auth/login")
+    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD,
+                                                "csrf_token": token})
+    assert response.status_code == 302
+    return token
+
+
+def test_finding_06_a_token_minted_before_sign_in_is_refused_after(with_csrf, app, client,
+                                                                    customer):
+    before = _csrf_sign_in(client, customer)
+    stale = client.post("/auth/account/mail", data={"csrf_token": before})
+    assert stale.status_code == 400
+    fresh = client.post("/auth/account/mail",
+                        data={"csrf_token": _token(client, "/auth/account")})
+    assert fresh.status_code == 302
+
+
+def test_finding_06_sign_in_and_sign_out_start_a_new_cookie_session(with_csrf, app, client,
+                                                                    customer):
+    client.get("/auth/login")
+    anonymous_cookie = client.get_cookie("session").value
+    _csrf_sign_in(client, customer)
+    signed_in_cookie = client.get_cookie("session").value
+    assert signed_in_cookie != anonymous_cookie
+    token = _token(client, "/portal/tickets")
+    assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 302
+    # The signed-in session's token is no good to whoever uses the browser next.
+    assert client.post("/auth/login", data={"email": customer.email, "password": PASSWORD,
+                                            "csrf_token": token}).status_code == 400

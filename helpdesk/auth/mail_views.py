@@ -1,7 +1,7 @@
 """Accounts by mail: "Forgot password?", the sign-up address check, and the links that
 confirm an address (the account page's mail section is in account_views)."""
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from ..extensions import limiter
 from ..permissions import home_endpoint
@@ -9,6 +9,7 @@ from ..services.errors import InvalidInput
 from ..services.people import accounts, mail_links
 from . import bp
 from .forms import NewPasswordForm, ResetRequestForm
+from .signing import start_session
 
 
 def _reset_email_key() -> str:
@@ -46,8 +47,7 @@ def reset_password(token: str):
             user = mail_links.reset_password(token, form.new_password.data)
         except InvalidInput:
             return render_template("auth/reset_expired.html"), 400
-        login_user(user)
-        accounts.record_login(user)
+        start_session(user)
         flash("Your password is changed and you are signed in. Other sessions are signed "
               "out.", "success")
         return redirect(url_for(home_endpoint(user)))

@@ -1,9 +1,9 @@
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_fresh, login_required, login_user, logout_user
+from flask_login import current_user, login_fresh, login_required
 
 from ..permissions import home_endpoint, is_pending_agent
 from ..services.errors import DomainError
-from ..services.people import accounts
+from ..services.people import accounts, sessions
 from ..web import form_status, local_url, show_refusal
 from . import bp
 from .forms import (
@@ -12,6 +12,7 @@ from .forms import (
     LoginForm,
     RegisterForm,
 )
+from .signing import end_session, remembered, start_session
 
 BAD_LOGIN = "Wrong e-mail or password."
 
@@ -30,8 +31,7 @@ def login():
         elif not user.is_active:
             form.email.errors.append("This account is not active. Contact an administrator.")
         else:
-            login_user(user, remember=form.remember.data)
-            accounts.record_login(user)
+            start_session(user, remember=form.remember.data)
             return redirect(local_url(request.args.get("next"))
                             or url_for(home_endpoint(user)))
     return render_template("auth/login.html", form=form), form_status(form)
@@ -39,7 +39,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    end_session()
     flash("You are signed out.", "info")
     return redirect(url_for("public.index"))
 
@@ -50,11 +50,21 @@ def _signed_up(user, email: str, *, applying: bool = False):
     if accounts.answers_sign_up_by_mail():
         return render_template("auth/check_mail.html", email=accounts.normalize_email(email),
                                applying=applying)
-    login_user(user)
+    start_session(user)
     if applying:
         return redirect(url_for("auth.pending"))
     flash("Welcome! Your account is ready.", "success")
     return redirect(url_for("portal.tickets"))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    """Every session of this person ends, this one included (and their API tokens)."""
+    sessions.sign_out_everywhere(current_user)
+    end_session()
+    flash("You are signed out on every device.", "info")
+    return redirect(url_for("public.index"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -107,7 +117,8 @@ def change_password():
         except DomainError as error:
             show_refusal(form, error)
         else:
-            login_user(current_user._get_current_object())  # session id has the new nonce
+            # Every session ended with the old password; this one goes on as a new one.
+            start_session(current_user._get_current_object(), remember=remembered())
             flash("Your password is changed. Other sessions are signed out.", "success")
             return redirect(url_for(home_endpoint(current_user)))
     return render_template("auth/password.html", form=form), form_status(form)

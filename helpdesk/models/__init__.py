@@ -17,6 +17,7 @@ from .mail import InboundMail, OutboxMail, TicketMailId
 from .messages import Attachment, Message
 from .organizations import Organization, OrganizationDomain
 from .reference import CannedReply, FaqEntry, Setting, SlaTarget
+from .sessions import UserSession
 from .tickets import Category, Ticket, TicketCounter, TicketTag
 from .tokens import ApiToken, TokenKind
 from .users import Team, User, team_members
@@ -28,6 +29,6 @@ __all__ = [
     "DONE_STATUSES", "FaqEntry", "Feedback", "InboundMail", "Message", "Notification",
     "OPEN_STATUSES", "Organization", "OrganizationDomain", "OutboxMail", "Priority", "Role",
     "STATUS_LABELS", "Setting", "SlaTarget", "Status", "Team", "Ticket", "TicketCounter",
-    "TicketMailId", "TicketTag", "TokenKind", "User", "WEBHOOK_EVENTS", "Webhook",
+    "TicketMailId", "TicketTag", "TokenKind", "User", "UserSession", "WEBHOOK_EVENTS", "Webhook",
     "WebhookDelivery", "WorkerHeartbeat", "team_members", "utcnow",
 ]

@@ -65,8 +65,13 @@ class User(UserMixin, db.Model):
     teams = relationship("Team", secondary=team_members, back_populates="members")
     organization = relationship("Organization")
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_nonce}"
+    # The signed-in web session this object was loaded for (services/people/sessions.py
+    # sets it at sign-in, permissions.load_user on each request): what Flask-Login keeps
+    # in the session cookie and the "keep me signed in" cookie.
+    web_session_key = None
+
+    def get_id(self) -> str | None:
+        return self.web_session_key
 
     @property
     def is_active(self) -> bool:

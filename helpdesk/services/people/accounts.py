@@ -9,12 +9,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ...extensions import db
 from ...models import AgentStatus, Role, User, utcnow
-from ...models.users import new_session_nonce
 from .. import audit, notifications
 from ..errors import InvalidInput
 from ..mail.outbox import mail_enabled, queue_mail
 from ..unit_of_work import unit_of_work
-from . import mail_links, organizations, throttle
+from . import mail_links, organizations, sessions, throttle
 from .directory import active_admins
 
 DUPLICATE_EMAIL = "An account with this e-mail address already exists. Sign in instead."
@@ -213,9 +212,10 @@ def record_login(user: User) -> None:
 
 
 def set_password(user: User, password: str) -> None:
-    """New password; a new session nonce signs out every other session."""
+    """New password: every session and API token of this person ends (the caller
+    starts a new session for the one who changed it)."""
     user.password_hash = hash_password(password)
-    user.session_nonce = new_session_nonce()
+    sessions.end_everywhere(user)
 
 
 def change_password(user: User, current: str, new: str) -> None:
