@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import partial
 
 from flask import abort
-from flask_login import current_user
+from flask_login import current_user, login_fresh
 from sqlalchemy import false, or_, select
 
 from .extensions import db, login_manager
@@ -28,7 +28,7 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to continue."
 login_manager.login_message_category = "info"
 login_manager.refresh_view = "auth.login"
-login_manager.needs_refresh_message = "Please confirm your password to open the console."
+login_manager.needs_refresh_message = "Please confirm your password to continue."
 login_manager.needs_refresh_message_category = "info"
 
 
@@ -84,12 +84,28 @@ def may_open_console_page(user, endpoint: str | None) -> bool:
     return console_rule(endpoint)(user)
 
 
-def require(check):
-    """Signed out → the sign-in page; signed in without the right → 403."""
+# Actions that need the password typed in this session: a session restored from a "keep
+# me signed in" cookie (which could have been copied) must confirm it first. Per action,
+# not per blueprint, so a page elsewhere that shows the same data asks the same.
+FRESH_SIGN_IN_ACTIONS = frozenset({
+    "console",          # the admin console (people, settings, deletions, audit log)
+    "export_tickets",   # the queue as CSV: every ticket with names and e-mail addresses
+})
+
+
+def needs_fresh_sign_in(action: str | None) -> bool:
+    return action in FRESH_SIGN_IN_ACTIONS
+
+
+def require(check, *, action: str | None = None):
+    """Signed out → the sign-in page; signed in without the right → 403; an action that
+    needs a fresh sign-in, in a session restored from a cookie → confirm the password."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not check(current_user):
         abort(403)
+    if needs_fresh_sign_in(action) and not login_fresh():
+        return login_manager.needs_refresh()
     return None
 
 

@@ -466,3 +466,52 @@ def test_finding_06_sign_in_and_sign_out_start_a_new_cookie_session(with_csrf, a
     # The signed-in session's token is no good to whoever uses the browser next.
     assert client.post("/auth/login", data={"email": customer.email, "password": PASSWORD,
                                             "csrf_token": token}).status_code == 400
+
+
+# --- finding 7: the fresh-sign-in rule misses the CSV export ----------------------------------
+
+def test_finding_07_a_remembered_session_must_confirm_the_password_for_the_csv_export(
+        app, client, admin, customer):
+    make_ticket(customer, subject="Visible in the export")
+    client.post("/auth/login", data={"email": admin.email, "password": PASSWORD,
+                                     "remember": "y"})
+    assert client.get("/agent/queue.csv").status_code == 200
+    client.delete_cookie("session")  # the browser was closed; only the remember cookie
+    assert client.get("/agent/queue").status_code == 200  # still signed in
+    for path in ("/agent/queue.csv", "/admin/"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    login(client, admin)
+    export = client.get("/agent/queue.csv")
+    assert export.status_code == 200 and "Visible in the export" in export.get_data(as_text=True)
+
+
+def test_finding_07_fresh_sign_in_is_a_rule_of_the_policy_per_action():
+    from helpdesk.permissions import needs_fresh_sign_in
+    assert needs_fresh_sign_in("console") and needs_fresh_sign_in("export_tickets")
+    assert not needs_fresh_sign_in("see_queue") and not needs_fresh_sign_in(None)
+
+
+# --- finding 8: no throttling on the current-password check ----------------------------------
+
+@pytest.fixture
+def password_check_limit(app_config):
+    app_config.update(RATELIMIT_ENABLED=True, PASSWORD_CHECK_RATE_LIMIT="3 per 15 minutes")
+
+
+def test_finding_08_current_password_guesses_are_throttled(password_check_limit, app, client,
+                                                          customer):
+    login(client, customer)
+    for n in range(3):
+        wrong = client.post("/auth/password", data={"current_password": f"guess-{n}-wrong",
+                                                    "new_password": "a-new-password"})
+        assert wrong.status_code == 400
+    refused = client.post("/auth/password", data={"current_password": PASSWORD,
+                                                  "new_password": "a-new-password"})
+    assert refused.status_code == 429
+    assert "Too many wrong passwords" in refused.get_data(as_text=True)
+    db.session.refresh(customer)
+    assert accounts.authenticate(customer.email, PASSWORD) is not None  # unchanged
+    # The address-change form asks the same question and shares the count.
+    assert client.post("/auth/account/email", data={
+        "new_email": "new@test.example", "password": PASSWORD}).status_code == 429

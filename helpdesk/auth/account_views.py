@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..permissions import can_use_api
-from ..services.errors import DomainError, InvalidInput, NotFound
+from ..services.errors import DomainError, NotFound
 from ..services.mail import preferences
 from ..services.people import accounts, mail_links, tokens
 from ..web import show_refusal
@@ -62,7 +62,7 @@ def change_email():
         try:
             mail_links.request_email_change(current_user, form.new_email.data,
                                             form.password.data)
-        except InvalidInput as error:
+        except DomainError as error:  # a wrong password, a taken address, throttled
             return account_page(email_form=form, status=show_refusal(form, error))
         flash(f"We sent a link to {accounts.normalize_email(form.new_email.data)}. "
               "Your address changes when you open it.", "info")

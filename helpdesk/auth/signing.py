@@ -41,6 +41,9 @@ def _new_cookie_session() -> None:
 
 
 def start_session(user, *, remember: bool = False) -> None:
+    """A new session for `user`; one this browser had (a remembered sign-in confirmed
+    again) ends."""
+    sessions.end(current_web_session())
     _new_cookie_session()
     user.web_session_key = sessions.start(user, address=request.remote_addr,
                                           user_agent=request.user_agent.string)

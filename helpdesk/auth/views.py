@@ -114,8 +114,9 @@ def change_password():
         try:
             accounts.change_password(current_user, form.current_password.data,
                                      form.new_password.data)
-        except DomainError as error:
-            show_refusal(form, error)
+        except DomainError as error:  # wrong current password (throttled: 429)
+            status = show_refusal(form, error)
+            return render_template("auth/password.html", form=form), status
         else:
             # Every session ended with the old password; this one goes on as a new one.
             start_session(current_user._get_current_object(), remember=remembered())

@@ -218,9 +218,23 @@ def set_password(user: User, password: str) -> None:
     sessions.end_everywhere(user)
 
 
+PASSWORD_CHECKS_THROTTLED = "Too many wrong passwords. Wait a few minutes, then try again."  # noqa: S105
+
+
+def check_current_password(user: User, password: str, *, field: str,
+                           message: str = "The current password is not correct.") -> None:
+    """A signed-in person confirming their password (a new password, a new address):
+    wrong guesses are throttled per person, so a borrowed session cannot try them all."""
+    key = f"password-check:{user.id}"
+    throttle.check_attempts("PASSWORD_CHECK_RATE_LIMIT", key, PASSWORD_CHECKS_THROTTLED,
+                            field=field)
+    if not check_password_hash(user.password_hash, password or ""):
+        throttle.count("PASSWORD_CHECK_RATE_LIMIT", key)
+        raise InvalidInput(message, field=field)
+
+
 def change_password(user: User, current: str, new: str) -> None:
-    if not check_password_hash(user.password_hash, current):
-        raise InvalidInput("The current password is not correct.", field="current_password")
+    check_current_password(user, current, field="current_password")
     with unit_of_work():
         set_password(user, new)
 

@@ -12,7 +12,6 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash
 
 from ...extensions import db
 from ...models import Ticket, User, utcnow
@@ -141,8 +140,8 @@ def verify_email(token: str) -> User | None:
 def request_email_change(user: User, new_email: str, password: str) -> None:
     """Mail a confirmation link to the new address; nothing changes until it is opened."""
     new_email = accounts.normalize_email(new_email)
-    if not check_password_hash(user.password_hash, password or ""):
-        raise InvalidInput("The password is not correct.", field="password")
+    accounts.check_current_password(user, password, field="password",
+                                    message="The password is not correct.")
     if new_email == user.email:
         raise InvalidInput("This is already your address.", field="new_email")
     if accounts.find_by_email(new_email) is not None:
