@@ -515,3 +515,47 @@ def test_finding_08_current_password_guesses_are_throttled(password_check_limit,
     # The address-change form asks the same question and shares the count.
     assert client.post("/auth/account/email", data={
         "new_email": "new@test.example", "password": PASSWORD}).status_code == 429
+
+
+# --- the sessions section of the account page -------------------------------------------------
+
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+SAFARI = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+          "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
+
+
+def _sign_in_from(app, user, agent, ip):
+    client = app.test_client()
+    response = client.post("/auth/login", data={"email": user.email, "password": PASSWORD},
+                           headers={"User-Agent": agent}, environ_base={"REMOTE_ADDR": ip})
+    assert response.status_code == 302
+    return client
+
+
+def test_the_account_page_lists_sessions_and_ends_one_or_all_others(app, customer,
+                                                                   other_customer):
+    desk = _sign_in_from(app, customer, FIREFOX, "192.0.2.10")
+    phone = _sign_in_from(app, customer, SAFARI, "198.51.100.4")
+    tablet = _sign_in_from(app, customer, "curl/8.5.0", "203.0.113.8")
+    _sign_in_from(app, other_customer, FIREFOX, "192.0.2.99")
+    page = desk.get("/auth/account", headers={"User-Agent": FIREFOX}).get_data(as_text=True)
+    assert "Firefox on Windows" in page and "Safari on iPhone" in page and "curl/8.5.0" in page
+    assert "198.51.100.4" in page and "This device" in page
+    assert "192.0.2.99" not in page  # someone else's
+    phone_row = db.session.scalar(select(UserSession).where(
+        UserSession.user_id == customer.id, UserSession.ip_address == "198.51.100.4"))
+    assert desk.post(f"/auth/account/sessions/{phone_row.id}/end").status_code == 302
+    assert phone.get("/portal/tickets").status_code == 302
+    assert tablet.get("/portal/tickets").status_code == 200
+    assert desk.post("/auth/account/sessions/end-others").status_code == 302
+    assert tablet.get("/portal/tickets").status_code == 302
+    assert desk.get("/portal/tickets").status_code == 200  # this device stays
+
+
+def test_nobody_ends_someone_elses_session(app, customer, other_customer):
+    mine = _sign_in_from(app, customer, FIREFOX, "192.0.2.10")
+    theirs = _sign_in_from(app, other_customer, FIREFOX, "192.0.2.11")
+    row = db.session.scalar(select(UserSession).where(
+        UserSession.user_id == other_customer.id))
+    assert mine.post(f"/auth/account/sessions/{row.id}/end").status_code == 404
+    assert theirs.get("/portal/tickets").status_code == 200

@@ -7,10 +7,11 @@ from flask_login import current_user, login_required
 from ..permissions import can_use_api
 from ..services.errors import DomainError, NotFound
 from ..services.mail import preferences
-from ..services.people import accounts, mail_links, tokens
+from ..services.people import accounts, mail_links, sessions, tokens
 from ..web import show_refusal
 from . import bp
 from .forms import ApiTokenForm, ChangeEmailForm, MailPreferencesForm
+from .signing import current_web_session
 
 
 def _preferences_form(formdata=None) -> MailPreferencesForm:
@@ -31,7 +32,9 @@ def account_page(*, status: int = 200, prefs=None, email_form=None, token_form=N
         needs_verification=mail_links.needs_verification(current_user),
         token_form=token_form or ApiTokenForm(formdata=None),
         tokens=tokens.personal_tokens(current_user), new_token=new_token,
-        may_use_api=can_use_api(current_user))
+        may_use_api=can_use_api(current_user),
+        web_sessions=sessions.open_sessions(current_user),
+        current_session=current_web_session(), device_label=sessions.device_label)
     return page, status, {"Cache-Control": "no-store"}  # a new token may be on it
 
 
@@ -100,4 +103,25 @@ def revoke_api_token(token_id: int):
     except NotFound:
         abort(404)
     flash(f"The token “{token.name}” is revoked.", "success")
+    return redirect(url_for(".account"))
+
+
+# --- signed-in sessions ----------------------------------------------------------------
+
+@bp.post("/account/sessions/<id:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    try:
+        ended = sessions.end_session(current_user, session_id)
+    except NotFound:
+        abort(404)
+    flash(f"The session on {sessions.device_label(ended.user_agent)} is ended.", "success")
+    return redirect(url_for(".account"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    ended = sessions.end_other_sessions(current_user, current_web_session())
+    flash(f"{ended} other session{'s' if ended != 1 else ''} ended.", "success")
     return redirect(url_for(".account"))
