@@ -58,6 +58,12 @@ LOGIN_ACCOUNT_RATE_LIMIT = "20 per hour"
 LOGIN_ACCOUNT_SLOW_LIMIT = "2 per 15 minutes"
 # Wrong current passwords (/auth/password, the address change) per signed-in person.
 PASSWORD_CHECK_RATE_LIMIT = "5 per 15 minutes"  # noqa: S105 (a limit, not a secret)
+# Two-step sign-in (services/people/two_factor.py): wrong codes per person; whether admins
+# must have it before the console opens (None: yes in production, no in development and
+# the demo); how long the step between password and code may take.
+TWO_FACTOR_RATE_LIMIT = "5 per 5 minutes"
+REQUIRE_ADMIN_2FA = None
+TWO_FACTOR_PENDING_SECONDS = 300
 # Sign-ups and agent applications per address (all attempts, not only failures).
 SIGNUP_RATE_LIMIT = "5 per hour;20 per day"
 

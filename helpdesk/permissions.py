@@ -310,6 +310,11 @@ def can_decide(admin, user: User, decision: str) -> bool:
             and user.agent_status in AGENT_DECISIONS[decision])
 
 
+def can_reset_two_factor(admin, user: User) -> bool:
+    """An admin resetting someone else's second factor (a lost phone)."""
+    return is_admin(admin) and admin.id != user.id and user.totp_enabled_at is not None
+
+
 def can_change_teams(admin, user: User) -> bool:
     return is_admin(admin) and user.is_staff
 
@@ -333,6 +338,7 @@ _TEMPLATE_POLICY: dict[str, Callable] = {
     "can_escalate": can_escalate, "can_rate": can_rate,
     "can_confirm_resolution": can_confirm_resolution, "can_withdraw": can_withdraw,
     "can_decide": can_decide, "can_change_teams": can_change_teams,
+    "can_reset_two_factor": can_reset_two_factor,
     "can_reopen": can_reopen, "may_open_console_page": may_open_console_page,
 }
 # Facts about a ticket that decide what a page shows, whoever looks.

@@ -24,11 +24,13 @@ def _pair(pair: tokens.TokenPair) -> dict:
 def token(credentials):
     """Sign in: e-mail and password for an access token and a refresh token
 
-    Throttled like the sign-in page. Accounts that may not use the API (pending,
-    rejected or suspended agents, deactivated customers) are refused with 403.
+    Throttled like the sign-in page. With two-step sign-in on, `otp` is needed too
+    (401 with `code` "otp_required" when missing, "otp_invalid" when wrong). Accounts
+    that may not use the API (pending, rejected or suspended agents, deactivated
+    customers) are refused with 403.
     """
     return _pair(tokens.sign_in(credentials["email"], credentials["password"],
-                                request.remote_addr))
+                                request.remote_addr, otp=credentials.get("otp")))
 
 
 @bp.route("/auth/refresh", tags=["Auth"], methods=["POST"])

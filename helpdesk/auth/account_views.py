@@ -7,10 +7,10 @@ from flask_login import current_user, login_required
 from ..permissions import can_use_api
 from ..services.errors import DomainError, NotFound
 from ..services.mail import preferences
-from ..services.people import accounts, mail_links, sessions, tokens
+from ..services.people import accounts, mail_links, sessions, tokens, two_factor
 from ..web import show_refusal
 from . import bp
-from .forms import ApiTokenForm, ChangeEmailForm, MailPreferencesForm
+from .forms import ApiTokenForm, ChangeEmailForm, DisableTwoFactorForm, MailPreferencesForm
 from .signing import current_web_session
 
 
@@ -23,7 +23,7 @@ def _preferences_form(formdata=None) -> MailPreferencesForm:
 
 
 def account_page(*, status: int = 200, prefs=None, email_form=None, token_form=None,
-                 new_token: str | None = None):
+                 new_token: str | None = None, two_factor_form=None):
     """The page, with the form a POST brought back (errors next to its fields)."""
     page = render_template(
         "auth/account.html",
@@ -34,7 +34,11 @@ def account_page(*, status: int = 200, prefs=None, email_form=None, token_form=N
         tokens=tokens.personal_tokens(current_user), new_token=new_token,
         may_use_api=can_use_api(current_user),
         web_sessions=sessions.open_sessions(current_user),
-        current_session=current_web_session(), device_label=sessions.device_label)
+        current_session=current_web_session(), device_label=sessions.device_label,
+        two_factor_on=two_factor.is_enabled(current_user),
+        two_factor_required=two_factor.admins_must_enrol() and current_user.is_admin,
+        recovery_codes_left=two_factor.recovery_codes_left(current_user),
+        two_factor_form=two_factor_form or DisableTwoFactorForm(formdata=None))
     return page, status, {"Cache-Control": "no-store"}  # a new token may be on it
 
 
@@ -124,4 +128,20 @@ def end_session(session_id: int):
 def end_other_sessions():
     ended = sessions.end_other_sessions(current_user, current_web_session())
     flash(f"{ended} other session{'s' if ended != 1 else ''} ended.", "success")
+    return redirect(url_for(".account"))
+
+
+# --- two-step sign-in (enrolment and the code step: two_factor_views) -------------------
+
+@bp.post("/account/two-factor/disable")
+@login_required
+def disable_two_factor():
+    form = DisableTwoFactorForm()
+    if not form.validate():
+        return account_page(two_factor_form=form, status=400)
+    try:
+        two_factor.disable(current_user, form.password.data)
+    except DomainError as error:  # a wrong password (throttled), admins where required
+        return account_page(two_factor_form=form, status=show_refusal(form, error))
+    flash("Two-step sign-in is off.", "success")
     return redirect(url_for(".account"))

@@ -5,6 +5,8 @@ A change of privilege rotates everything: the cookie session is emptied (its CSR
 secret with it, so a token minted before is refused after) and a new server-side
 session record is started (services/people/sessions.py), whose secret the cookies carry.
 """
+import time
+
 from flask import current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
 
@@ -49,6 +51,29 @@ def start_session(user, *, remember: bool = False) -> None:
                                           user_agent=request.user_agent.string)
     login_user(user, remember=remember)
     accounts.record_login(user)
+
+
+PENDING = "two_factor_pending"
+
+
+def begin_second_step(user, *, remember: bool, next_url: str | None) -> None:
+    """The password was right and the person has a second factor: not signed in yet. The
+    cookie session remembers who is half-way (for TWO_FACTOR_PENDING_SECONDS) and is
+    rotated again once the code is right."""
+    _new_cookie_session()
+    session[PENDING] = {"u": user.id, "s": user.session_nonce, "r": bool(remember),
+                        "n": next_url, "t": int(time.time())}
+
+
+def pending_second_step() -> dict | None:
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None
+    age = time.time() - pending.get("t", 0)
+    if age > current_app.config["TWO_FACTOR_PENDING_SECONDS"]:
+        session.pop(PENDING, None)
+        return None
+    return pending
 
 
 def end_session() -> None:

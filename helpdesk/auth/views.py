@@ -3,7 +3,7 @@ from flask_login import current_user, login_fresh, login_required
 
 from ..permissions import home_endpoint, is_pending_agent
 from ..services.errors import DomainError
-from ..services.people import accounts, sessions
+from ..services.people import accounts, sessions, two_factor
 from ..web import form_status, local_url, show_refusal
 from . import bp
 from .forms import (
@@ -12,7 +12,7 @@ from .forms import (
     LoginForm,
     RegisterForm,
 )
-from .signing import end_session, remembered, start_session
+from .signing import begin_second_step, end_session, remembered, start_session
 
 BAD_LOGIN = "Wrong e-mail or password."
 
@@ -30,6 +30,10 @@ def login():
             form.password.errors.append(BAD_LOGIN)
         elif not user.is_active:
             form.email.errors.append("This account is not active. Contact an administrator.")
+        elif two_factor.is_enabled(user):
+            begin_second_step(user, remember=form.remember.data,
+                              next_url=local_url(request.args.get("next")))
+            return redirect(url_for("auth.second_step"))
         else:
             start_session(user, remember=form.remember.data)
             return redirect(local_url(request.args.get("next"))

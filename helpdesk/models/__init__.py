@@ -20,14 +20,15 @@ from .reference import CannedReply, FaqEntry, Setting, SlaTarget
 from .sessions import UserSession
 from .tickets import Category, Ticket, TicketCounter, TicketTag
 from .tokens import ApiToken, TokenKind
-from .users import Team, User, team_members
+from .users import RecoveryCode, Team, User, team_members
 from .webhooks import WEBHOOK_EVENTS, Webhook, WebhookDelivery
 
 __all__ = [
     "AGENT_STATUS_LABELS", "PRIORITY_LABELS",
     "AgentStatus", "ApiToken", "Attachment", "AuditEvent", "CannedReply", "Category",
     "DONE_STATUSES", "FaqEntry", "Feedback", "InboundMail", "Message", "Notification",
-    "OPEN_STATUSES", "Organization", "OrganizationDomain", "OutboxMail", "Priority", "Role",
+    "OPEN_STATUSES", "Organization", "OrganizationDomain", "OutboxMail", "Priority",
+    "RecoveryCode", "Role",
     "STATUS_LABELS", "Setting", "SlaTarget", "Status", "Team", "Ticket", "TicketCounter",
     "TicketMailId", "TicketTag", "TokenKind", "User", "UserSession", "WEBHOOK_EVENTS", "Webhook",
     "WebhookDelivery", "WorkerHeartbeat", "team_members", "utcnow",

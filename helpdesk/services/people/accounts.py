@@ -206,6 +206,15 @@ def _tell_owner_about_failed_sign_ins(email: str) -> None:
         notifications.notify([user], None, "sign_in_failures", FAILED_SIGN_INS)
 
 
+def find_pending_sign_in(user_id, nonce) -> User | None:
+    """The person half-way through a two-step sign-in, while that still stands (the
+    account is active and its password has not changed since)."""
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.is_active or user.session_nonce != nonce:
+        return None
+    return user
+
+
 def record_login(user: User) -> None:
     with unit_of_work():
         user.last_login_at = utcnow()
