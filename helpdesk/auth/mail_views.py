@@ -57,10 +57,16 @@ def reset_password(token: str):
 
 @bp.get("/verify/<token>")
 def verify_email(token: str):
-    user = mail_links.verify_email(token)
+    user, first = mail_links.verify_email(token)
     if user is None:
         flash("This link has expired or is not valid. Sign in to get a new one.", "error")
         return redirect(url_for("auth.login"))
+    if first and not current_user.is_authenticated and user.is_active:
+        # Sign-up answers "check your mail" without signing in (a taken address must get
+        # the same answer); the first opening of the link finishes it, like a reset link.
+        start_session(user)
+        flash(f"Thank you: {user.email} is confirmed, and you are signed in.", "success")
+        return redirect(url_for(home_endpoint(user)))
     flash(f"Thank you: {user.email} is confirmed.", "success")
     target = home_endpoint(current_user) if current_user.is_authenticated else "auth.login"
     return redirect(url_for(target))

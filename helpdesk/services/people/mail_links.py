@@ -125,14 +125,18 @@ def send_verification(user: User) -> None:
                    verify_link=site_url("auth.verify_email", token=token))
 
 
-def verify_email(token: str) -> User | None:
+def verify_email(token: str) -> tuple[User | None, bool]:
+    """The account a sign-up link confirms, and whether this opening confirmed it (the
+    first one: the caller may sign the person in, as a reset link does — later openings
+    only say it is confirmed)."""
     data = _load(VERIFY_SALT, token, current_app.config["EMAIL_LINK_MAX_AGE"])
     user = db.session.get(User, data.get("u") or 0) if data else None
     if user is None or user.email != data.get("e"):
-        return None
+        return None, False
+    first = user.email_verified_at is None
     with unit_of_work():
         _proved_address(user)
-    return user
+    return user, first
 
 
 # --- changing one's address ----------------------------------------------------------
