@@ -106,7 +106,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    from . import permissions  # noqa: F401  (registers the user loader)
+    from . import permissions  # noqa: F401  (sign-in views and pages; auth.signing loads users)
     from .services import files, mail, webhooks
     from .services.queue import search
     mail.init_app(app)

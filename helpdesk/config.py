@@ -22,6 +22,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
+# Server-side sessions (services/people/sessions.py) end after this long unused; the
+# "keep me signed in" cookie lives as long.
+SESSION_MAX_IDLE_DAYS = 30
+REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
 
 # Tickets
 TICKET_PREFIX = "TKT-"
@@ -43,10 +47,27 @@ MAX_FILES = 10
 # Files of a form that failed validation are kept this long for their owner.
 PENDING_UPLOAD_HOURS = 6
 
-# Sign-in throttling (Flask-Limiter). memory:// keeps counters per process.
+# Throttling (Flask-Limiter's storage). memory:// keeps counters per process; Redis
+# (redis://…) shares them between processes.
 RATELIMIT_STORAGE_URL = "memory://"
 RATELIMIT_ENABLED = True
+# Failed sign-ins (services/people/throttle.py): per (account, address) pair, per
+# address, per account; over the account's limit each address gets the slow path only,
+# so guessing cannot lock the owner out.
 LOGIN_RATE_LIMIT = "5 per minute;20 per hour"
+LOGIN_ADDRESS_RATE_LIMIT = "20 per minute;100 per hour"
+LOGIN_ACCOUNT_RATE_LIMIT = "20 per hour"
+LOGIN_ACCOUNT_SLOW_LIMIT = "2 per 15 minutes"
+# Wrong current passwords (/auth/password, the address change) per signed-in person.
+PASSWORD_CHECK_RATE_LIMIT = "5 per 15 minutes"  # noqa: S105 (a limit, not a secret)
+# Two-step sign-in (services/people/two_factor.py): wrong codes per person; whether admins
+# must have it before the console opens (None: yes in production, no in development and
+# the demo); how long the step between password and code may take.
+TWO_FACTOR_RATE_LIMIT = "5 per 5 minutes"
+REQUIRE_ADMIN_2FA = None
+TWO_FACTOR_PENDING_SECONDS = 300
+# Sign-ups and agent applications per address (all attempts, not only failures).
+SIGNUP_RATE_LIMIT = "5 per hour;20 per day"
 
 # JSON API v1 (/api/v1). Limits count per personal token, or per person for access
 # tokens, or per address when signed out; storage is RATELIMIT_STORAGE_URL (Redis in

@@ -11,7 +11,7 @@ from datetime import timedelta
 from functools import partial
 
 from flask import abort
-from flask_login import current_user
+from flask_login import current_user, login_fresh
 from sqlalchemy import false, or_, select
 
 from .extensions import db, login_manager
@@ -38,21 +38,8 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to continue."
 login_manager.login_message_category = "info"
 login_manager.refresh_view = "auth.login"
-login_manager.needs_refresh_message = "Please confirm your password to open the console."
+login_manager.needs_refresh_message = "Please confirm your password to continue."
 login_manager.needs_refresh_message_category = "info"
-
-
-@login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    """The session holds `id:nonce`; a changed nonce (new password) or an inactive,
-    suspended or rejected account ends the session at the next request."""
-    user_id, _, nonce = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_nonce != nonce or not user.is_active:
-        return None
-    return user
 
 
 # --- roles -------------------------------------------------------------------------------
@@ -107,12 +94,28 @@ def may_open_console_page(user, endpoint: str | None) -> bool:
     return console_rule(endpoint)(user)
 
 
-def require(check):
-    """Signed out → the sign-in page; signed in without the right → 403."""
+# Actions that need the password typed in this session: a session restored from a "keep
+# me signed in" cookie (which could have been copied) must confirm it first. Per action,
+# not per blueprint, so a page elsewhere that shows the same data asks the same.
+FRESH_SIGN_IN_ACTIONS = frozenset({
+    "console",          # the admin console (people, settings, deletions, audit log)
+    "export_tickets",   # the queue as CSV: every ticket with names and e-mail addresses
+})
+
+
+def needs_fresh_sign_in(action: str | None) -> bool:
+    return action in FRESH_SIGN_IN_ACTIONS
+
+
+def require(check, *, action: str | None = None):
+    """Signed out → the sign-in page; signed in without the right → 403; an action that
+    needs a fresh sign-in, in a session restored from a cookie → confirm the password."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not check(current_user):
         abort(403)
+    if needs_fresh_sign_in(action) and not login_fresh():
+        return login_manager.needs_refresh()
     return None
 
 
@@ -326,6 +329,11 @@ def can_decide(admin, user: User, decision: str) -> bool:
             and user.agent_status in AGENT_DECISIONS[decision])
 
 
+def can_reset_two_factor(admin, user: User) -> bool:
+    """An admin resetting someone else's second factor (a lost phone)."""
+    return is_admin(admin) and admin.id != user.id and user.totp_enabled_at is not None
+
+
 def can_change_teams(admin, user: User) -> bool:
     return is_admin(admin) and user.is_staff
 
@@ -349,6 +357,7 @@ _TEMPLATE_POLICY: dict[str, Callable] = {
     "can_escalate": can_escalate, "can_rate": can_rate,
     "can_confirm_resolution": can_confirm_resolution, "can_withdraw": can_withdraw,
     "can_decide": can_decide, "can_change_teams": can_change_teams,
+    "can_reset_two_factor": can_reset_two_factor,
     "can_reopen": can_reopen, "may_open_console_page": may_open_console_page,
 }
 # Facts about a ticket that decide what a page shows, whoever looks.

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.exceptions import RequestedRangeNotSatisfiable, TooManyRequests
 from werkzeug.routing import IntegerConverter, ValidationError
 from wtforms import Field
 
@@ -32,7 +32,7 @@ from . import permissions
 from .extensions import db
 from .models import AGENT_STATUS_LABELS, PRIORITY_LABELS, STATUS_LABELS, Priority, Status
 from .models.deliveries import DeliveryState
-from .services.errors import Conflict, DomainError, Forbidden, NotFound
+from .services.errors import Conflict, DomainError, Forbidden, NotFound, TooManyAttempts
 from .services.files.attachments import storage
 from .services.files.storage import validate_key
 from .services.ids import MAX_ID, parse_id
@@ -57,6 +57,8 @@ def refusal_status(error: DomainError) -> int:
         return 403
     if isinstance(error, Conflict):
         return 409
+    if isinstance(error, TooManyAttempts):
+        return 429
     return 400
 
 
@@ -348,10 +350,20 @@ def relative_time(value, now: datetime | None = None) -> str:
 
 # --- wiring ------------------------------------------------------------------------------
 
+def too_many_attempts(error: TooManyAttempts):
+    """A throttled request (sign-in, sign-up, a password check): the 429 page, with
+    Retry-After."""
+    refusal = TooManyRequests(description=error.message)
+    response = current_app.make_response(current_app.handle_http_exception(refusal))
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Before the blueprints: the `id` converter their routes use. Then the template
     filters and globals."""
     app.url_map.converters["id"] = IdConverter
+    app.register_error_handler(TooManyAttempts, too_many_attempts)
     app.add_template_filter(status_label)
     app.add_template_filter(exact_time)
     app.add_template_filter(relative_time)

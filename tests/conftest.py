@@ -71,6 +71,8 @@ def make_config(tmp_path, pg_database, **overrides) -> dict:
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "DATABASE_URL": pg_database or f"sqlite:///{tmp_path / 'test.db'}",
         "MAIL_HOST": None,
+        # Admins' second factor is tested where it is the subject (test_two_factor.py).
+        "REQUIRE_ADMIN_2FA": False,
     }
     config.update(overrides)
     return config

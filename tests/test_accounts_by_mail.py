@@ -121,7 +121,10 @@ def sign_up(client, email="nina@example.com"):
 
 def test_a_new_customer_confirms_the_address_before_the_first_portal_ticket(smtp, app,
                                                                            client):
-    sign_up(client)
+    answer = sign_up(client)  # "check your mail", the same for a taken address
+    assert answer.status_code == 200 and "Check your mail" in answer.get_data(as_text=True)
+    assert client.get("/portal/tickets").status_code == 302  # not signed in by sign-up
+    client.post("/auth/login", data={"email": "nina@example.com", "password": "long-enough"})
     refused = client.get("/portal/tickets/new")
     assert refused.status_code == 403
     assert "Confirm your e-mail address" in refused.get_data(as_text=True)
@@ -134,6 +137,18 @@ def test_a_new_customer_confirms_the_address_before_the_first_portal_ticket(smtp
     assert client.get("/portal/tickets/new").status_code == 200
     user = db.session.scalar(select(User).where(User.email == "nina@example.com"))
     assert user.email_verified_at is not None
+
+
+def test_the_first_opening_of_the_sign_up_link_signs_in(smtp, app, client):
+    sign_up(client)
+    send_mail()
+    path = link_in(smtp.messages_to("nina@example.com")[0])
+    stranger = app.test_client()
+    assert stranger.get(path).headers["Location"].endswith("/portal/tickets")
+    assert stranger.get("/portal/tickets/new").status_code == 200
+    later = app.test_client()  # a second opening only says it is confirmed
+    assert later.get(path).headers["Location"].endswith("/auth/login")
+    assert later.get("/portal/tickets").status_code == 302
 
 
 def test_without_outgoing_mail_nobody_is_asked_to_confirm(app, client):

@@ -207,6 +207,7 @@ def throttled(request, app_config):
 
 
 def test_signing_in_for_tokens_is_throttled_like_the_sign_in_page(throttled, app, customer):
+    app.config["API_RATE_LIMIT"] = "100 per minute"  # the sign-in limit, not the budget
     api = ApiClient(app)
     for _ in range(3):
         assert _pair(api, customer, "wrong-password").status_code == 401

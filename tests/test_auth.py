@@ -23,6 +23,8 @@ def test_customer_signs_up_and_lands_in_the_portal(client, app):
 
 
 @pytest.mark.parametrize("data, field_message", [
+    # Without outgoing mail a taken address can only be refused (throttled, finding 4);
+    # with mail it is answered like a new one (test_security_findings.py).
     ({"name": "X", "email": "CUSTOMER@EXAMPLE.COM", "password": "long-enough"},
      "already exists"),
     ({"name": "X", "email": "short@example.com", "password": "short"}, "at least 8"),

@@ -75,6 +75,16 @@ EXPECTED = {
     # API tokens: customers and approved staff; each person revokes only their own.
     ("auth.create_api_token", "POST"): row(LOGIN, OK, OK, 403, OK, OK, OK),
     ("auth.revoke_api_token", "POST"): row(LOGIN, OK, 404, 404, 404, 404, 404),
+    # Sessions and two-step sign-in (SECURITY.md): one's own only.
+    ("auth.end_session", "POST"): row(LOGIN, OK, 404, 404, 404, 404, 404),
+    ("auth.end_other_sessions", "POST"): SIGNED_IN,
+    ("auth.logout_everywhere", "POST"): SIGNED_IN,
+    ("auth.second_step", "GET"): EVERYONE,  # without a password step: back to sign-in
+    ("auth.second_step", "POST"): EVERYONE,
+    ("auth.two_factor_setup", "GET"): SIGNED_IN,
+    ("auth.two_factor_setup", "POST"): SIGNED_IN,
+    ("auth.disable_two_factor", "POST"): SIGNED_IN,
+    ("admin.reset_two_factor", "POST"): ADMINS,
     ("api_docs.page", "GET"): EVERYONE,
     ("api_docs.asset", "GET"): EVERYONE,
     ("api_docs.openapi_json", "GET"): EVERYONE,
@@ -217,6 +227,14 @@ def _own_token(people) -> int:
     return token.id
 
 
+def _own_session(people) -> int:
+    """Another open web session of the ticket's owner (a second browser)."""
+    from helpdesk.models import UserSession
+    from helpdesk.services.people import sessions
+    sessions.start(people["owner"], address="192.0.2.1", user_agent="Matrix")
+    return db.session.scalar(db.select(db.func.max(UserSession.id)))
+
+
 def _url_args(rule, people, ticket):
     """Concrete values for the rule's URL parameters."""
     values = {}
@@ -256,6 +274,8 @@ def _url_args(rule, people, ticket):
             values[arg] = "swagger-ui.css"
         elif arg == "token_id":
             values[arg] = _own_token(people)
+        elif arg == "session_id":
+            values[arg] = _own_session(people)
         else:
             raise AssertionError(f"no sample value for <{arg}> in {rule.rule}")
     return values

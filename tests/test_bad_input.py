@@ -1,12 +1,20 @@
 """No 500s on bad input: generated values posted to every form and query string.
 
 Hypothesis sends empty, huge, unicode, wrong-type, unknown-choice and malformed-date
-values (and hostile file uploads) to every endpoint as a person allowed to use it,
-asserts a 2xx/3xx/4xx answer, then checks nothing was half-written: every ticket has
-its creation event, every attachment its file, and no file lacks its row.
+values, integers at and beyond the 32- and 64-bit limits, repeated parameters (and
+hostile file uploads) to every endpoint as a person allowed to use it, and generated
+values in every URL parameter; asserts a 2xx/3xx/4xx answer, then checks nothing was
+half-written: every ticket has its creation event, every attachment its file, and no
+file lacks its row.
+
+At least MIN_INPUTS_PER_RUN requests per run (the last test checks, when the whole
+module ran), derandomized so CI cannot flake, and bounded: a fixed number of examples
+per endpoint, no shrinking-time surprises (deadline off, database off).
 """
 import io
 import pathlib
+import re
+from urllib.parse import quote
 
 import pytest
 from conftest import PASSWORD, PNG_BYTES, make_ticket, make_user
@@ -14,12 +22,16 @@ from flask_wtf import FlaskForm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_authorization_matrix import EXPECTED, OK, _url_args, _world
+from werkzeug.datastructures import MultiDict
 
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, AuditEvent, InboundMail, Role, Ticket
 
-EXAMPLES_PER_ENDPOINT = 20
-SKIP = {("static", "GET"), ("auth.logout", "POST")}
+# GETs are cheap (query strings); POSTs carry forms and files.
+EXAMPLES_PER_ENDPOINT = {"GET": 110, "POST": 50}
+EXAMPLES_PER_URL_RULE = 12
+MIN_INPUTS_PER_RUN = 10_000
+SKIP = {("static", "GET"), ("auth.logout", "POST"), ("auth.logout_everywhere", "POST")}
 QUERY_NAMES = ["status", "priority", "category", "team", "assignee", "mine", "unassigned",
                "overdue", "open_only", "created_from", "created_to", "q", "sort", "page",
                "view", "follow_up", "actor", "action", "ticket", "date_from", "date_to"]
@@ -39,12 +51,24 @@ def form_field_names() -> list[str]:
     return sorted(names | set(QUERY_NAMES))
 
 
+# Integers where storage types end: SQLite and PostgreSQL INTEGER (32-bit), BIGINT and
+# SQLite's 64-bit limit, and past them.
+LIMITS = [2**31 - 1, 2**31, 2**32, 2**53 + 1, 2**63 - 1, 2**63, 2**64, 10**30, 10**400]
+BOUNDARY_INTEGERS = [str(sign * (n + delta)) for n in LIMITS for delta in (-1, 0, 1)
+                     for sign in (1, -1)]
+# Types a form or query string does not expect, and odd spellings of numbers.
+WRONG_TYPES = ["[]", "{}", "null", "true", "1e999", "-0", "+5", " 5 ", "0x10", "1_000",
+               "５", "١٢", "Infinity", "2026-01-01T00:00:00+99:00", '{"a": 1}', "[1, 2]"]
+ODD_UNICODE = ["\ufeff", "\u200b\u200d", "e\u0301" * 50, "𝕏𝔶𝔷", "\uffff", "\U0010ffff",
+               "\u202egnp.exe", "\u0000\u0001\u001f", "\r\n\t", "ǅ", "ß" * 300, "İ"]
+
 values = st.one_of(
-    st.sampled_from(TRICKY),
+    st.sampled_from(TRICKY + WRONG_TYPES + ODD_UNICODE + BOUNDARY_INTEGERS),
     st.text(max_size=40),
+    st.text(st.characters(codec="utf-8"), max_size=60),  # any code point but surrogates
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
     # Huge, but under the 500 kB at which the test client spools to an unclosed temp file.
-    st.builds(lambda ch, n: ch * n, st.characters(), st.integers(1000, 15_000)),
+    st.builds(lambda ch, n: ch * n, st.characters(codec="utf-8"), st.integers(1000, 15_000)),
 )
 hostile_files = st.lists(st.tuples(
     st.one_of(st.sampled_from(["../../x.png", "a\x00b.png", "x" * 400 + ".pdf", "", ".png",
@@ -61,7 +85,14 @@ def persona_for(expected) -> str | None:
 
 
 CASES = sorted(key for key in EXPECTED if key not in SKIP and persona_for(EXPECTED[key]))
-tried = {"requests": 0}
+tried = {"requests": 0, "endpoints": set(), "url_rules": 0}
+
+
+def parameters(names):
+    """Name/value pairs, names repeated as often as the generator likes (`?page=1&page=x`),
+    sometimes with no value at all (`?page`)."""
+    return st.lists(st.tuples(st.sampled_from(names), st.one_of(values, st.just(""))),
+                    max_size=10)
 
 
 @pytest.mark.parametrize("endpoint_method", CASES, ids="{0[0]}:{0[1]}".format)
@@ -79,18 +110,17 @@ def test_generated_input_never_causes_a_server_error(app, endpoint_method):
     names = form_field_names()
 
     # derandomize: the same inputs every run, so CI cannot flake; vary locally to explore.
-    @settings(max_examples=EXAMPLES_PER_ENDPOINT, deadline=None, database=None,
+    @settings(max_examples=EXAMPLES_PER_ENDPOINT[method], deadline=None, database=None,
               derandomize=True, suppress_health_check=list(HealthCheck))
-    @given(data=st.dictionaries(st.sampled_from(names), values, max_size=8),
-           files=hostile_files)
+    @given(data=parameters(names), files=hostile_files)
     def send(data, files):
         tried["requests"] += 1
         if method == "GET":
             response = client.get(path, query_string=data)
         else:
-            payload = dict(data)
-            if files:
-                payload["attachments"] = [(io.BytesIO(body), name) for name, body in files]
+            payload = MultiDict(data)
+            for name, body in files:
+                payload.add("attachments", (io.BytesIO(body), name))
             response = client.post(path, data=payload, content_type="multipart/form-data")
         response.get_data()
         response.close()
@@ -98,6 +128,7 @@ def test_generated_input_never_causes_a_server_error(app, endpoint_method):
         db.session.rollback()
 
     send()
+    tried["endpoints"].add(endpoint_method)
     if endpoint not in ("auth.change_password",):  # changing it signs the client out
         assert_nothing_half_written(app)
 
@@ -123,9 +154,9 @@ def test_generated_query_strings_on_the_queue_as_an_agent(app):
     client = app.test_client()
     client.post("/auth/login", data={"email": agent.email, "password": PASSWORD})
 
-    @settings(max_examples=60, deadline=None, database=None, derandomize=True,
+    @settings(max_examples=300, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
-    @given(st.dictionaries(st.sampled_from(QUERY_NAMES), values, max_size=10))
+    @given(parameters(QUERY_NAMES))
     def query(params):
         tried["requests"] += 1
         response = client.get("/agent/queue", query_string=params)
@@ -134,6 +165,48 @@ def test_generated_query_strings_on_the_queue_as_an_agent(app):
     query()
 
 
+def _rules_with_arguments():
+    from helpdesk import create_app
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
+    return [r for r in app.url_map.iter_rules() if r.arguments
+            and not r.endpoint.startswith(("api.", "static", "api_docs."))]
+
+
+URL_RULES = sorted({(r.rule, r.endpoint) for r in _rules_with_arguments()})
+
+
+@pytest.mark.parametrize("rule_text, endpoint", URL_RULES, ids=[r for r, _ in URL_RULES])
+def test_generated_url_parameters_never_cause_a_server_error(app, rule_text, endpoint):
+    """Every URL parameter (ids, ticket numbers, tokens, file names) replaced by generated
+    text: past-the-range integers are 404s, never an OverflowError."""
+    people, _ticket = _world()
+    client = app.test_client()
+    persona = next((p for p in ("admin", "owner") if any(
+        EXPECTED.get((endpoint, m), {}).get(p) == OK for m in ("GET", "POST"))), "admin")
+    client.post("/auth/login", data={"email": people[persona].email, "password": PASSWORD})
+    method = "GET" if (endpoint, "GET") in EXPECTED else "POST"
+
+    @settings(max_examples=EXAMPLES_PER_URL_RULE, deadline=None, database=None,
+              derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(st.one_of(st.sampled_from(BOUNDARY_INTEGERS + ["0", "-1", "00001", "1.0"]),
+                     st.text(st.characters(codec="utf-8", exclude_characters="/?#"),
+                             min_size=1, max_size=300)))
+    def visit(value):
+        tried["requests"] += 1
+        path = re.sub(r"<(?:[^:>]+:)?[^>]+>", lambda _m: quote(value, safe=""), rule_text)
+        response = client.open(path, method=method)
+        response.get_data()
+        response.close()
+        assert response.status_code < 500, (method, path, response.status_code)
+        db.session.rollback()
+
+    visit()
+    tried["url_rules"] += 1
+
+
 def test_report_how_many_inputs_were_tried():
     print(f"\nbad-input requests sent: {tried['requests']}")
-    assert tried["requests"] >= 0
+    whole_module = (len(tried["endpoints"]) == len(CASES)
+                    and tried["url_rules"] == len(URL_RULES))
+    if whole_module:
+        assert tried["requests"] >= MIN_INPUTS_PER_RUN

@@ -86,6 +86,7 @@ def test_development_secret_key_is_generated_once(tmp_path, monkeypatch):
 def throttled_app_config(request, app_config):
     app_config["RATELIMIT_ENABLED"] = True
     app_config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    app_config["LOGIN_ADDRESS_RATE_LIMIT"] = "3 per minute"
     if request.param == "redis":
         app_config["RATELIMIT_STORAGE_URL"] = REDIS_URL
         redis.Redis.from_url(REDIS_URL).flushdb()  # database 15 is the tests' own
@@ -97,13 +98,18 @@ def _attempt(client, email, password="wrong-password", ip="10.0.0.1"):
                        environ_base={"REMOTE_ADDR": ip})
 
 
-def test_repeated_failures_for_one_account_are_refused_for_a_while(
+def test_repeated_failures_for_one_account_slow_that_account_down_without_a_wall(
         throttled_app_config, app, client, customer):
+    """Finding 2 of the second penetration test: the account as a whole gets a slower
+    path, never a wall (the owner from a new address still gets in)."""
+    app.config["LOGIN_ACCOUNT_RATE_LIMIT"] = "3 per hour"
+    app.config["LOGIN_ACCOUNT_SLOW_LIMIT"] = "1 per 15 minutes"
     for ip in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):  # spread over addresses
         assert _attempt(client, customer.email, ip=ip).status_code == 400
-    blocked = _attempt(client, customer.email, password=PASSWORD, ip="10.0.0.4")
+    blocked = _attempt(client, customer.email, password=PASSWORD, ip="10.0.0.3")
     assert blocked.status_code == 429
     assert "Too many sign-in attempts" in blocked.get_data(as_text=True)
+    assert _attempt(client, customer.email, password=PASSWORD, ip="10.0.0.4").status_code == 302
 
 
 def test_repeated_failures_from_one_address_are_refused(throttled_app_config, app, client):

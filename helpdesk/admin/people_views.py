@@ -5,6 +5,7 @@ from flask_login import current_user
 from ..services.catalog import admin as reference
 from ..services.errors import DomainError
 from ..services.people import decisions as people
+from ..services.people import two_factor
 from ..web import EmptyForm, choices, paginate, refuse
 from . import bp
 from .forms import AgentTeamsForm, CustomerSearchForm
@@ -110,3 +111,14 @@ def reactivate_customer(user_id: int):
     user = _person(user_id)
     return one_button(lambda: people.reactivate_customer(current_user, user),
                       done=f"{user.name} can sign in again.", back=_back_to("customers"))
+
+
+# --- two-step sign-in --------------------------------------------------------------------
+
+@bp.post("/people/<id:user_id>/two-factor/reset")
+def reset_two_factor(user_id: int):
+    """Someone lost their phone: their second factor is removed (audited, they are told)."""
+    user = _person(user_id)
+    back = _back_to("customers" if user.is_customer else "agents")
+    return one_button(lambda: two_factor.reset(current_user, user),
+                      done=f"{user.name}'s two-step sign-in is reset.", back=back)

@@ -14,7 +14,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ..models import STATUS_LABELS, Status
-from ..permissions import can_assign
+from ..permissions import can_assign, can_export_tickets, require
 from ..services.errors import DomainError
 from ..services.people import organizations
 from ..services.queue import filters as queues
@@ -129,7 +129,11 @@ def _flash_bulk_result(result: bulk_actions.BulkResult) -> None:
 
 @bp.get("/queue.csv")
 def export_csv():
-    """The filtered queue as CSV (admins), streamed row batch by row batch."""
+    """The filtered queue as CSV (admins, with the password typed in this session),
+    streamed row batch by row batch."""
+    refused = require(can_export_tickets, action="export_tickets")
+    if refused is not None:
+        return refused
     refs = workspace.references()
     form = _filter_form(request.args, refs)
     form.validate()

@@ -17,6 +17,7 @@ from ..services.errors import (
     InvalidInput,
     InvalidTransition,
     NotFound,
+    TooManyAttempts,
     Unauthenticated,
 )
 
@@ -30,17 +31,19 @@ class Problem(Exception):
     """Raised by the API's guard and views; answered as a problem document."""
 
     def __init__(self, status: int, detail: str | None = None, *, errors=None,
-                 allowed=None, headers=None):
+                 allowed=None, headers=None, code: str | None = None):
         super().__init__(detail)
-        self.status, self.detail = status, detail
+        self.status, self.detail, self.code = status, detail, code
         self.errors, self.allowed, self.headers = errors, allowed, headers or {}
 
 
 def problem_response(status: int, detail: str | None = None, *, errors=None, allowed=None,
-                     headers=None):
+                     headers=None, code: str | None = None):
     body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
     if detail:
         body["detail"] = detail
+    if code:  # a machine-readable reason, e.g. "otp_required"
+        body["code"] = code
     if errors is not None:
         body["errors"] = errors
     if allowed is not None:
@@ -56,8 +59,11 @@ def from_domain_error(error: DomainError, *, allowed=None) -> Problem:
     """The problem a service's refusal stands for."""
     if isinstance(error, NotFound):
         return Problem(404, error.message)
+    if isinstance(error, TooManyAttempts):
+        return Problem(429, error.message, headers={"Retry-After": str(error.retry_after)})
     if isinstance(error, Unauthenticated):
-        return Problem(401, error.message, headers={"WWW-Authenticate": "Bearer"})
+        return Problem(401, error.message, headers={"WWW-Authenticate": "Bearer"},
+                       code=getattr(error, "code", None))
     if isinstance(error, Forbidden):
         return Problem(403, error.message)
     if isinstance(error, InvalidTransition | Conflict):
@@ -106,9 +112,11 @@ def register(bp) -> None:
     @bp.errorhandler(Problem)
     def handle_problem(error: Problem):
         return problem_response(error.status, error.detail, errors=error.errors,
-                                allowed=error.allowed, headers=error.headers)
+                                allowed=error.allowed, headers=error.headers,
+                                code=error.code)
 
     @bp.errorhandler(DomainError)
+    @bp.errorhandler(TooManyAttempts)  # before the app's page for it (the MRO goes first)
     def handle_domain_error(error: DomainError):
         return handle_problem(from_domain_error(error))
 

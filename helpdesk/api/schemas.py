@@ -60,6 +60,10 @@ class AttachmentSchema(Schema):
 class TokenRequestSchema(Schema):
     email = Text(required=True, validate=validate.Length(1, 254))
     password = Text(required=True, validate=validate.Length(1, 128))
+    otp = Text(validate=validate.Length(1, 20), metadata={
+        "description": "With two-step sign-in on: the authenticator app's code, or a "
+                       "recovery code. Missing: 401 with `code` \"otp_required\"; wrong: "
+                       "401 with `code` \"otp_invalid\"."})
 
 
 class RefreshRequestSchema(Schema):

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import account_views, mail_views, views  # noqa: E402,F401  (routes register on bp)
+from . import account_views, mail_views, two_factor_views, views  # noqa: E402,F401  (routes register on bp)

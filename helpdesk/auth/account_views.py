@@ -5,12 +5,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..permissions import can_use_api
-from ..services.errors import DomainError, InvalidInput, NotFound
+from ..services.errors import DomainError, NotFound
 from ..services.mail import preferences
-from ..services.people import accounts, mail_links, tokens
+from ..services.people import accounts, mail_links, sessions, tokens, two_factor
 from ..web import show_refusal
 from . import bp
-from .forms import ApiTokenForm, ChangeEmailForm, MailPreferencesForm
+from .forms import ApiTokenForm, ChangeEmailForm, DisableTwoFactorForm, MailPreferencesForm
+from .signing import current_web_session
 
 
 def _preferences_form(formdata=None) -> MailPreferencesForm:
@@ -22,7 +23,7 @@ def _preferences_form(formdata=None) -> MailPreferencesForm:
 
 
 def account_page(*, status: int = 200, prefs=None, email_form=None, token_form=None,
-                 new_token: str | None = None):
+                 new_token: str | None = None, two_factor_form=None):
     """The page, with the form a POST brought back (errors next to its fields)."""
     page = render_template(
         "auth/account.html",
@@ -31,7 +32,13 @@ def account_page(*, status: int = 200, prefs=None, email_form=None, token_form=N
         needs_verification=mail_links.needs_verification(current_user),
         token_form=token_form or ApiTokenForm(formdata=None),
         tokens=tokens.personal_tokens(current_user), new_token=new_token,
-        may_use_api=can_use_api(current_user))
+        may_use_api=can_use_api(current_user),
+        web_sessions=sessions.open_sessions(current_user),
+        current_session=current_web_session(), device_label=sessions.device_label,
+        two_factor_on=two_factor.is_enabled(current_user),
+        two_factor_required=two_factor.admins_must_enrol() and current_user.is_admin,
+        recovery_codes_left=two_factor.recovery_codes_left(current_user),
+        two_factor_form=two_factor_form or DisableTwoFactorForm(formdata=None))
     return page, status, {"Cache-Control": "no-store"}  # a new token may be on it
 
 
@@ -62,7 +69,7 @@ def change_email():
         try:
             mail_links.request_email_change(current_user, form.new_email.data,
                                             form.password.data)
-        except InvalidInput as error:
+        except DomainError as error:  # a wrong password, a taken address, throttled
             return account_page(email_form=form, status=show_refusal(form, error))
         flash(f"We sent a link to {accounts.normalize_email(form.new_email.data)}. "
               "Your address changes when you open it.", "info")
@@ -100,4 +107,41 @@ def revoke_api_token(token_id: int):
     except NotFound:
         abort(404)
     flash(f"The token “{token.name}” is revoked.", "success")
+    return redirect(url_for(".account"))
+
+
+# --- signed-in sessions ----------------------------------------------------------------
+
+@bp.post("/account/sessions/<id:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    try:
+        ended = sessions.end_session(current_user, session_id)
+    except NotFound:
+        abort(404)
+    flash(f"The session on {sessions.device_label(ended.user_agent)} is ended.", "success")
+    return redirect(url_for(".account"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    ended = sessions.end_other_sessions(current_user, current_web_session())
+    flash(f"{ended} other session{'s' if ended != 1 else ''} ended.", "success")
+    return redirect(url_for(".account"))
+
+
+# --- two-step sign-in (enrolment and the code step: two_factor_views) -------------------
+
+@bp.post("/account/two-factor/disable")
+@login_required
+def disable_two_factor():
+    form = DisableTwoFactorForm()
+    if not form.validate():
+        return account_page(two_factor_form=form, status=400)
+    try:
+        two_factor.disable(current_user, form.password.data)
+    except DomainError as error:  # a wrong password (throttled), admins where required
+        return account_page(two_factor_form=form, status=show_refusal(form, error))
+    flash("Two-step sign-in is off.", "success")
     return redirect(url_for(".account"))

@@ -95,3 +95,15 @@ class ApiTokenForm(FlaskForm):
     @property
     def expires_in_days(self) -> int | None:
         return None if self.expires.data == "never" else int(self.expires.data)
+
+
+class TwoFactorForm(FlaskForm):
+    """The second step of signing in, and the code that confirms enrolment."""
+    code = StringField("Authentication code", validators=[DataRequired(), Length(max=20)],
+                       description="The 6-digit code your authenticator app shows, or one "
+                                   "of your recovery codes.")
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=128)],
+                             description="Your current password, to confirm it is you.")

@@ -1,7 +1,7 @@
 """Accounts by mail: "Forgot password?", the sign-up address check, and the links that
 confirm an address (the account page's mail section is in account_views)."""
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from ..extensions import limiter
 from ..permissions import home_endpoint
@@ -9,6 +9,7 @@ from ..services.errors import InvalidInput
 from ..services.people import accounts, mail_links
 from . import bp
 from .forms import NewPasswordForm, ResetRequestForm
+from .signing import start_session
 
 
 def _reset_email_key() -> str:
@@ -46,8 +47,7 @@ def reset_password(token: str):
             user = mail_links.reset_password(token, form.new_password.data)
         except InvalidInput:
             return render_template("auth/reset_expired.html"), 400
-        login_user(user)
-        accounts.record_login(user)
+        start_session(user)
         flash("Your password is changed and you are signed in. Other sessions are signed "
               "out.", "success")
         return redirect(url_for(home_endpoint(user)))
@@ -57,10 +57,16 @@ def reset_password(token: str):
 
 @bp.get("/verify/<token>")
 def verify_email(token: str):
-    user = mail_links.verify_email(token)
+    user, first = mail_links.verify_email(token)
     if user is None:
         flash("This link has expired or is not valid. Sign in to get a new one.", "error")
         return redirect(url_for("auth.login"))
+    if first and not current_user.is_authenticated and user.is_active:
+        # Sign-up answers "check your mail" without signing in (a taken address must get
+        # the same answer); the first opening of the link finishes it, like a reset link.
+        start_session(user)
+        flash(f"Thank you: {user.email} is confirmed, and you are signed in.", "success")
+        return redirect(url_for(home_endpoint(user)))
     flash(f"Thank you: {user.email} is confirmed.", "success")
     target = home_endpoint(current_user) if current_user.is_authenticated else "auth.login"
     return redirect(url_for(target))

@@ -17,10 +17,11 @@ from .mail import InboundMail, OutboxMail, TicketMailId
 from .messages import Attachment, Message, PendingUpload
 from .organizations import Organization, OrganizationDomain
 from .reference import CannedReply, FaqEntry, Setting, SlaTarget
+from .sessions import UserSession
 from .stats import CatalogVersion, TicketStat
 from .tickets import Category, Ticket, TicketCounter, TicketTag
 from .tokens import ApiToken, TokenKind
-from .users import Team, User, team_members
+from .users import RecoveryCode, Team, User, team_members
 from .webhooks import WEBHOOK_EVENTS, Webhook, WebhookDelivery
 
 __all__ = [
@@ -29,8 +30,9 @@ __all__ = [
     "Category",
     "DONE_STATUSES", "FaqEntry", "Feedback", "InboundMail", "Message", "Notification",
     "OPEN_STATUSES", "Organization", "OrganizationDomain", "OutboxMail", "PendingUpload",
-    "Priority", "Role",
+    "Priority", "RecoveryCode", "Role",
     "STATUS_LABELS", "Setting", "SlaTarget", "Status", "Team", "Ticket", "TicketCounter",
-    "TicketMailId", "TicketStat", "TicketTag", "TokenKind", "User", "WEBHOOK_EVENTS", "Webhook",
+    "TicketMailId", "TicketStat", "TicketTag", "TokenKind", "User", "UserSession",
+    "WEBHOOK_EVENTS", "Webhook",
     "WebhookDelivery", "WorkerHeartbeat", "team_members", "utcnow",
 ]

@@ -62,11 +62,22 @@ class User(UserMixin, db.Model):
     email_failure: Mapped[str | None] = mapped_column(String(300))
     mail_muted: Mapped[list] = mapped_column(JSON, default=list)
 
+    # Two-step sign-in (services/people/two_factor.py): the TOTP secret once enrolment
+    # is confirmed, when, and the last time step used (a code works once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at = mapped_column(DateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+
     teams = relationship("Team", secondary=team_members, back_populates="members")
     organization = relationship("Organization")
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_nonce}"
+    # The signed-in web session this object was loaded for (services/people/sessions.py
+    # sets it at sign-in, permissions.load_user on each request): what Flask-Login keeps
+    # in the session cookie and the "keep me signed in" cookie.
+    web_session_key = None
+
+    def get_id(self) -> str | None:
+        return self.web_session_key
 
     @property
     def is_active(self) -> bool:
@@ -110,6 +121,19 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for signing in without the authenticator app: ten are made at
+    enrolment and shown once; only a keyed hash is kept."""
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at = mapped_column(DateTime, default=utcnow, nullable=False)
+    used_at = mapped_column(DateTime)
 
 
 class Team(db.Model):

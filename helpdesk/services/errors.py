@@ -32,3 +32,11 @@ class InvalidInput(DomainError):
 
 class Unauthenticated(DomainError):
     """No valid credentials: a wrong password, or an unknown, expired or revoked token."""
+
+
+class TooManyAttempts(DomainError):
+    """Throttled (password guesses, sign-ups): try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None):
+        super().__init__(message, field=field)
+        self.retry_after = max(1, int(retry_after))

@@ -1,7 +1,7 @@
 """API tokens (personal and refresh tokens, stored hashed) and when a message was edited
 
 Revision ID: 0020
-Revises: 375f18991649
+Revises: de7f84b36f1a
 Create Date: 2026-12-01 19:58:51.979923
 
 """

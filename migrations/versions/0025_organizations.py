@@ -1,7 +1,7 @@
 """organizations: their domains, customers' membership, tickets' organization
 
 Revision ID: 0025_organizations
-Revises: 375f18991649
+Revises: 0020
 Create Date: 2026-12-01 19:51:37.597724
 
 """

@@ -13,12 +13,12 @@ from sqlalchemy.orm import selectinload
 from ... import permissions
 from ...extensions import db
 from ...models import AgentStatus, Role, Team, User
-from ...models.users import new_session_nonce
 from .. import audit, notifications
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..ids import parse_id
 from ..matching import contains_pattern
 from ..unit_of_work import unit_of_work
+from . import sessions
 from .directory import staff_members
 
 PENDING_LIMIT = 200
@@ -89,7 +89,7 @@ def _decide(admin: User, user: User, *, status: AgentStatus, action: str, text: 
         old = user.agent_status
         user.agent_status = status
         if end_sessions:
-            user.session_nonce = new_session_nonce()
+            sessions.end_everywhere(user)
         audit.record(None, admin, action, field="agent_status", old=old, new=status,
                      subject_user=user)
         notifications.notify([user], None, action, text, actor=admin)
@@ -146,7 +146,7 @@ def _customer_account(admin: User, user: User, *, active: bool) -> None:
     with unit_of_work():
         user.active = active
         if not active:
-            user.session_nonce = new_session_nonce()
+            sessions.end_everywhere(user)
         action = "customer_reactivated" if active else "customer_deactivated"
         audit.record(None, admin, action, field="active", old=not active, new=active,
                      subject_user=user)

@@ -12,7 +12,6 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash
 
 from ...extensions import db
 from ...models import Ticket, User, utcnow
@@ -126,14 +125,18 @@ def send_verification(user: User) -> None:
                    verify_link=site_url("auth.verify_email", token=token))
 
 
-def verify_email(token: str) -> User | None:
+def verify_email(token: str) -> tuple[User | None, bool]:
+    """The account a sign-up link confirms, and whether this opening confirmed it (the
+    first one: the caller may sign the person in, as a reset link does — later openings
+    only say it is confirmed)."""
     data = _load(VERIFY_SALT, token, current_app.config["EMAIL_LINK_MAX_AGE"])
     user = db.session.get(User, data.get("u") or 0) if data else None
     if user is None or user.email != data.get("e"):
-        return None
+        return None, False
+    first = user.email_verified_at is None
     with unit_of_work():
         _proved_address(user)
-    return user
+    return user, first
 
 
 # --- changing one's address ----------------------------------------------------------
@@ -141,8 +144,8 @@ def verify_email(token: str) -> User | None:
 def request_email_change(user: User, new_email: str, password: str) -> None:
     """Mail a confirmation link to the new address; nothing changes until it is opened."""
     new_email = accounts.normalize_email(new_email)
-    if not check_password_hash(user.password_hash, password or ""):
-        raise InvalidInput("The password is not correct.", field="password")
+    accounts.check_current_password(user, password, field="password",
+                                    message="The password is not correct.")
     if new_email == user.email:
         raise InvalidInput("This is already your address.", field="new_email")
     if accounts.find_by_email(new_email) is not None:

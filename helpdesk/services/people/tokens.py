@@ -27,7 +27,8 @@ from .. import audit
 from ..errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from ..ids import parse_id
 from ..unit_of_work import unit_of_work
-from .accounts import authenticate, record_login
+from . import accounts, two_factor
+from .accounts import record_login
 
 SCOPES = ("read", "write")
 PERSONAL_PREFIX = "hdp_"
@@ -79,12 +80,15 @@ def _refuse_unless_allowed(user: User) -> None:
 
 # --- signing in and refreshing -----------------------------------------------------------
 
-def sign_in(email: str, password: str) -> TokenPair:
-    """E-mail and password for an access token and a refresh token."""
-    user = authenticate(email or "", password or "")
+def sign_in(email: str, password: str, address: str | None,
+            otp: str | None = None) -> TokenPair:
+    """E-mail and password (and the second factor's code when the person has one) for an
+    access token and a refresh token; throttled like the sign-in page."""
+    user = accounts.sign_in(email or "", password or "", address)
     if user is None:
         raise Unauthenticated(BAD_CREDENTIALS)
     _refuse_unless_allowed(user)
+    two_factor.verify_for_api(user, otp)
     with unit_of_work():
         record_login(user)
         return _issue_pair(user)
