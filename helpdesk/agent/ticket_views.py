@@ -3,22 +3,53 @@
 Each action is a POST that makes one service call, then redirects back (success) or
 re-renders the page with the refusal next to its field (400 invalid, 403 not allowed,
 409 someone was faster) — what was typed stays in the form.
+
+Every form carries the ticket's version as the page loaded it: an action sent from a
+page that is out of date is held (409), shown with what changed, and can be sent again
+("Send anyway" / "Apply anyway") with the new version (services/tickets/collision.py).
 """
+from dataclasses import dataclass
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..permissions import can_work_ticket
 from ..services.errors import DomainError, NotFound
-from ..services.tickets import assignment, conversation, workspace
+from ..services.tickets import assignment, collision, conversation, linking, merging, workspace
 from ..services.tickets import details as ticket_details
 from ..services.tickets import status as ticket_status
-from ..web import EmptyForm, choices, priority_label, show_refusal, status_label
+from ..web import choices, priority_label, show_refusal, status_label
 from . import bp
-from .forms import AssignForm, DetailsForm, EscalateForm, PriorityForm, ReplyForm, StatusForm
+from .forms import (
+    AssignForm,
+    DetailsForm,
+    EscalateForm,
+    LinkForm,
+    MergeForm,
+    PriorityForm,
+    ReplyForm,
+    StatusForm,
+    TakeForm,
+    UnlinkForm,
+)
 
 FORMS = {"reply_form": ReplyForm, "status_form": StatusForm, "priority_form": PriorityForm,
-         "assign_form": AssignForm, "take_form": EmptyForm, "escalate_form": EscalateForm,
-         "details_form": DetailsForm}
+         "assign_form": AssignForm, "take_form": TakeForm, "escalate_form": EscalateForm,
+         "details_form": DetailsForm, "merge_form": MergeForm, "link_form": LinkForm,
+         "unlink_form": UnlinkForm}
+# What each held form is, and its confirm button.
+HELD_WORDS = {"reply_form": ("your reply", "Send anyway")}
+
+
+@dataclass
+class Held:
+    """An action not applied because the ticket changed since the page was loaded."""
+    form: object
+    changes: collision.Changes
+    action_url: str
+    what: str
+    button: str
+    had_files: bool
 
 
 def _ticket(number: str):
@@ -29,8 +60,9 @@ def _ticket(number: str):
 
 
 def _prefill(name: str, ticket):
-    """A fresh form showing the ticket as it is."""
+    """A fresh form showing the ticket as it is (and its version)."""
     form = FORMS[name](formdata=None)
+    form.version.data = collision.version_of(ticket)
     if name == "status_form":
         form.status.data = ticket.status
     elif name == "priority_form":
@@ -49,12 +81,18 @@ def _prefill(name: str, ticket):
     return form
 
 
-def render_ticket(number: str, status: int = 200, **forms):
+def render_ticket(number: str, status: int = 200, *, held: Held | None = None,
+                  follow_merge: bool = False, **forms):
     try:
         page = workspace.open_workspace(current_user, number)
     except NotFound:
         abort(404)
     ticket = page.ticket
+    if follow_merge and ticket.merged_into_id is not None:
+        target = merging.redirect_target(current_user, ticket)
+        if target is not None:
+            flash(f"{ticket.number} was merged into {target.number}.", "info")
+            return redirect(url_for(".ticket", number=target.number))
     refs = workspace.references(canned=True)
     for name in FORMS:
         forms.setdefault(name, _prefill(name, ticket))
@@ -68,7 +106,22 @@ def render_ticket(number: str, status: int = 200, **forms):
         [("", "No category")] + [(c.id, c.name) for c in refs.categories
                                  if c.active or c.id == ticket.category_id])
     return render_template("agent/ticket.html", ws=page, ticket=ticket, refs=refs,
+                           held=held, related=linking.related_tickets(ticket),
                            **forms), status
+
+
+def hold_if_stale(number: str, ticket, form_name: str, form):
+    """The page again (409) when the ticket changed since the form's page was loaded;
+    None when the form is up to date and the action may go ahead."""
+    changes = collision.changes_since(current_user, ticket, form.version.data)
+    if changes is None:
+        return None
+    form.version.data = changes.version
+    what, button = HELD_WORDS.get(form_name, ("your change", "Apply anyway"))
+    held = Held(form=form, changes=changes, what=what, button=button,
+                action_url=url_for(request.endpoint, number=number),
+                had_files=any(f.filename for f in request.files.values()))
+    return render_ticket(number, 409, held=held, **{form_name: form})
 
 
 def _refused(number: str, form_name: str, form, error: DomainError, default_field: str):
@@ -84,7 +137,8 @@ def _back(ticket, anchor: str | None = None):
 
 @bp.get("/tickets/<number>")
 def ticket(number):
-    return render_ticket(number)
+    """The workspace; a merged ticket's number leads to the ticket it was merged into."""
+    return render_ticket(number, follow_merge=True)
 
 
 @bp.post("/tickets/<number>/reply")
@@ -93,6 +147,8 @@ def reply(number):
     form = ReplyForm()
     if not form.validate():
         return render_ticket(number, 400, reply_form=form)
+    if stale := hold_if_stale(number, ticket, "reply_form", form):
+        return stale
     try:
         message = conversation.post_reply(ticket, current_user, form.body.data,
                                           internal=bool(form.internal.data),
@@ -109,6 +165,8 @@ def change_status(number):
     form = StatusForm()
     if not form.validate():
         return render_ticket(number, 400, status_form=form)
+    if stale := hold_if_stale(number, ticket, "status_form", form):
+        return stale
     try:
         changed = ticket_status.pick_status(ticket, current_user, form.status.data)
     except DomainError as error:
@@ -124,6 +182,8 @@ def change_priority(number):
     form = PriorityForm()
     if not form.validate():
         return render_ticket(number, 400, priority_form=form)
+    if stale := hold_if_stale(number, ticket, "priority_form", form):
+        return stale
     try:
         assignment.change_priority(ticket, current_user, form.priority.data)
     except DomainError as error:
@@ -138,6 +198,8 @@ def assign(number):
     form = AssignForm()
     if not form.validate():
         return render_ticket(number, 400, assign_form=form)
+    if stale := hold_if_stale(number, ticket, "assign_form", form):
+        return stale
     try:
         assignment.assign_by_id(ticket, current_user, form.assignee.data or None)
     except DomainError as error:
@@ -150,9 +212,11 @@ def assign(number):
 @bp.post("/tickets/<number>/take")
 def take(number):
     ticket = _ticket(number)
-    form = EmptyForm()
+    form = TakeForm()
     if not form.validate():
         return render_ticket(number, 400, take_form=form)
+    if stale := hold_if_stale(number, ticket, "take_form", form):
+        return stale
     try:
         assignment.take_ticket(ticket, current_user)
     except DomainError as error:
@@ -167,6 +231,8 @@ def escalate(number):
     form = EscalateForm()
     if not form.validate():
         return render_ticket(number, 400, escalate_form=form)
+    if stale := hold_if_stale(number, ticket, "escalate_form", form):
+        return stale
     try:
         assignment.escalate(ticket, current_user, form.reason.data)
     except DomainError as error:
@@ -181,6 +247,8 @@ def details(number):
     form = DetailsForm()
     if not form.validate():
         return render_ticket(number, 400, details_form=form)
+    if stale := hold_if_stale(number, ticket, "details_form", form):
+        return stale
     try:
         changed = ticket_details.update_details(
             ticket, current_user, team_id=form.team.data, category_id=form.category.data,

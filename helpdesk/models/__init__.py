@@ -12,6 +12,7 @@ from .base import (
                    Status,
                    utcnow,
 )
+from .flow import TicketLink, TicketPresence
 from .heartbeats import WorkerHeartbeat
 from .mail import InboundMail, OutboxMail, TicketMailId
 from .messages import Attachment, Message
@@ -28,6 +29,6 @@ __all__ = [
     "DONE_STATUSES", "FaqEntry", "Feedback", "InboundMail", "Message", "Notification",
     "OPEN_STATUSES", "Organization", "OrganizationDomain", "OutboxMail", "Priority", "Role",
     "STATUS_LABELS", "Setting", "SlaTarget", "Status", "Team", "Ticket", "TicketCounter",
-    "TicketMailId", "TicketTag", "TokenKind", "User", "WEBHOOK_EVENTS", "Webhook",
+    "TicketLink", "TicketMailId", "TicketPresence", "TicketTag", "TokenKind", "User", "WEBHOOK_EVENTS", "Webhook",
     "WebhookDelivery", "WorkerHeartbeat", "team_members", "utcnow",
 ]

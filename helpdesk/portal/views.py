@@ -10,6 +10,7 @@ from ..services.people import mail_links
 from ..services.tickets import conversation
 from ..services.tickets import customer as portal
 from ..services.tickets import feedback as ticket_feedback
+from ..services.tickets import merging
 from ..services.tickets import status as ticket_status
 from ..web import form_status, paginate, refusal_status, refuse, show_refusal
 from . import bp
@@ -110,6 +111,10 @@ def refused_action(ticket, error: DomainError):
 @bp.get("/tickets/<number>")
 def ticket(number):
     ticket = get_visible_ticket(current_user, number)
+    target = merging.redirect_target(current_user, ticket)
+    if target is not None:  # merged into a ticket this customer may see: go there
+        flash(f"{ticket.number} was merged into {target.number}; we continue here.", "info")
+        return redirect(url_for(".ticket", number=target.number))
     portal.mark_seen(current_user, ticket)
     return render_ticket(ticket)
 

@@ -13,9 +13,11 @@ from .workflow import Way, is_allowed, manual_ways, next_status
 
 
 def apply_transition(ticket: Ticket, actor: User | None, new: Status, *,
-                     action: str = "status_changed", note: str | None = None) -> None:
+                     action: str = "status_changed", note: str | None = None,
+                     notify: bool = True) -> None:
     """Apply a transition already allowed by the workflow: timestamps, audit, notices.
-    Runs inside the caller's unit of work."""
+    Runs inside the caller's unit of work. `notify=False`: the caller tells people
+    itself, in its own words (a merge)."""
     old = Status(ticket.status)
     now = utcnow()
     ticket.status = new
@@ -30,7 +32,9 @@ def apply_transition(ticket: Ticket, actor: User | None, new: Status, *,
     audit.record(ticket, actor, action, field="status", old=old, new=new, note=note)
     text = f"{ticket.number} is now {STATUS_LABELS[new]}"
     kind = "closed" if new == Status.CLOSED else "status_changed"
-    notifications.notify([ticket.requester, ticket.assignee], ticket, kind, text, actor=actor)
+    if notify:
+        notifications.notify([ticket.requester, ticket.assignee], ticket, kind, text,
+                             actor=actor)
     events.publish("ticket.status_changed", ticket, actor=actor, old=old, new=new)
 
 
