@@ -226,7 +226,9 @@ def tickets_by_ids(actor: User, ids) -> list[Ticket]:
     if not ids:
         return []
     return list(db.session.scalars(permissions.visible_tickets(actor)
-                                   .where(Ticket.id.in_(ids)).order_by(Ticket.id)))
+                                   .where(Ticket.id.in_(ids))
+                                   .options(selectinload(Ticket.requester))
+                                   .order_by(Ticket.id)))
 
 
 def merge_many(actor: User, ticket_ids, target_text: str, *,
