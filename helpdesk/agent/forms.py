@@ -148,8 +148,8 @@ class TakeForm(VersionedForm):
 class MergeForm(VersionedForm):
     target = StringField("Merge into", validators=[
         DataRequired("Type the number of the ticket to merge into."), Length(max=40)],
-        description="A ticket number, e.g. TKT-000042. This ticket is closed and its "
-                    "messages, files and history move there.",
+        description="A ticket number, e.g. TKT-000042. Its thread receives this one's "
+                    "messages, files and history; this one is then closed.",
         render_kw={"autocomplete": "off"})
     confirm_requesters = BooleanField("The requesters differ: merge anyway")
 
