@@ -368,3 +368,19 @@ def test_customers_cannot_reach_merge_or_link_routes(app, client, customer, pair
                        data={"related": target.number}).status_code == 404
     assert db.session.get(Ticket, source.id).merged_into_id is None
 
+
+
+# --- mail ---------------------------------------------------------------------------------
+
+def test_a_mailed_reply_to_a_merged_ticket_lands_on_the_target(smtp, app, agent, pair):
+    from mailtools import mail
+
+    from helpdesk.services.mail.ingest import ingest_message
+    source, target = pair
+    source_number = source.number
+    merging.merge_tickets(agent, source, target)
+    ingest_message(mail(sender=target.requester.email, subject=f"Re: [{source_number}] parcel",
+                        text="Any news?"))
+    last = db.session.scalars(select(Message).where(Message.ticket_id == target.id)
+                              .order_by(Message.id.desc())).first()
+    assert last.body.startswith("Any news?") and not last.is_internal
