@@ -13,6 +13,7 @@ from test_queue_queries import counting
 
 from helpdesk.extensions import db
 from helpdesk.models import Message, Status, Ticket
+from helpdesk.services.errors import Forbidden, InvalidInput
 from helpdesk.services.tickets import assignment, collision, conversation, presence
 from helpdesk.services.tickets.status import change_status
 
@@ -163,5 +164,7 @@ def test_the_presence_poll_is_one_query(app, client, agent, other_agent, admin, 
 
 
 def test_presence_states_are_checked(app, agent, worked):
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidInput):
         presence.mark_present(agent, worked.number, "dancing")
+    with pytest.raises(Forbidden):
+        presence.mark_present(worked.requester, worked.number, "viewing")

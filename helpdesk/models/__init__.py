@@ -29,6 +29,6 @@ __all__ = [
     "DONE_STATUSES", "FaqEntry", "Feedback", "InboundMail", "Message", "Notification",
     "OPEN_STATUSES", "Organization", "OrganizationDomain", "OutboxMail", "Priority", "Role",
     "STATUS_LABELS", "Setting", "SlaTarget", "Status", "Team", "Ticket", "TicketCounter",
-    "TicketLink", "TicketMailId", "TicketPresence", "TicketTag", "TokenKind", "User", "WEBHOOK_EVENTS", "Webhook",
-    "WebhookDelivery", "WorkerHeartbeat", "team_members", "utcnow",
+    "TicketLink", "TicketMailId", "TicketPresence", "TicketTag", "TokenKind", "User",
+    "WEBHOOK_EVENTS", "Webhook", "WebhookDelivery", "WorkerHeartbeat", "team_members", "utcnow",
 ]

@@ -7,10 +7,9 @@ from ..permissions import get_visible_ticket
 from ..services.errors import DomainError
 from ..services.files.uploads import describe_limit
 from ..services.people import mail_links
-from ..services.tickets import conversation
+from ..services.tickets import conversation, merging
 from ..services.tickets import customer as portal
 from ..services.tickets import feedback as ticket_feedback
-from ..services.tickets import merging
 from ..services.tickets import status as ticket_status
 from ..web import form_status, paginate, refusal_status, refuse, show_refusal
 from . import bp

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from ... import permissions
 from ...extensions import db
-from ...models import AuditEvent, Attachment, Message, Status, Ticket, User, utcnow
+from ...models import Attachment, AuditEvent, Message, Status, Ticket, User, utcnow
 from .. import audit, events, notifications
 from ..catalog.settings import ticket_prefix
 from ..errors import DomainError, Forbidden, InvalidInput, InvalidTransition
