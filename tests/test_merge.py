@@ -260,6 +260,7 @@ def test_a_customer_of_the_source_never_sees_the_target(
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "My own follow-up words." in html and "Merged with another request" in html
+    assert html.count(source.description) == 1  # the description, not its copy as well
     for hidden in ("Secret note on the target.", "Public answer to the target's customer.",
                    "Internal on the source.", target.number):
         assert hidden not in html

@@ -196,13 +196,16 @@ def redirect_target(viewer: User, ticket: Ticket) -> Ticket | None:
 
 def own_part(viewer: User, source: Ticket) -> list[Message]:
     """What a customer who may not see the target still reads on the merged source: the
-    public messages that came from it (never internal notes, never the target's own)."""
+    public messages that came from it (never internal notes, never the target's own).
+    The copy of the description (dated when the source was opened; every message came
+    later) is left out: the page shows the description itself."""
     if source.merged_into_id is None or not permissions.can_view_ticket(viewer, source):
         return []
     return list(db.session.scalars(
         select(Message).where(Message.ticket_id == source.merged_into_id,
                               Message.merged_from_number == source.number,
-                              Message.is_internal.is_(False))
+                              Message.is_internal.is_(False),
+                              Message.created_at > source.created_at)
         .options(selectinload(Message.author), selectinload(Message.attachments))
         .order_by(Message.created_at, Message.id)))
 
