@@ -385,3 +385,28 @@ def test_a_mailed_reply_to_a_merged_ticket_lands_on_the_target(smtp, app, agent,
     last = db.session.scalars(select(Message).where(Message.ticket_id == target.id)
                               .order_by(Message.id.desc())).first()
     assert last.body.startswith("Any news?") and not last.is_internal
+
+
+def test_merge_and_links_over_the_api(app, agent, other_agent, pair):
+    source, target = pair
+    api = ApiClient(app)
+    refused = api.post(f"/tickets/{source.number}/merge", as_=agent,
+                       json={"target": source.number})
+    assert refused.status_code == 422 and "target" in refused.get_json()["errors"]
+    assert api.post(f"/tickets/{source.number}/merge", as_=other_agent,
+                    json={"target": target.number}).status_code == 403
+    merged = api.post(f"/tickets/{source.number}/merge", as_=agent,
+                      json={"target": target.number})
+    assert merged.status_code == 200 and merged.get_json()["number"] == target.number
+    again = api.post(f"/tickets/{source.number}/merge", as_=agent,
+                     json={"target": target.number})
+    assert again.status_code == 409
+    third = make_ticket(target.requester, subject="Related question")
+    linked = api.post(f"/tickets/{target.number}/links", as_=agent,
+                      json={"related": third.number})
+    assert [t["number"] for t in linked.get_json()["items"]] == [third.number]
+    other_side = api.get(f"/tickets/{third.number}/links", as_=agent).get_json()["items"]
+    assert [t["number"] for t in other_side] == [target.number]
+    assert api.delete(f"/tickets/{third.number}/links/{target.number}",
+                      as_=agent).status_code == 204
+    assert api.get(f"/tickets/{target.number}/links", as_=agent).get_json()["items"] == []

@@ -47,11 +47,9 @@ def link(number):
     if stale := hold_if_stale(number, ticket, "link_form", form):
         return stale
     try:
-        other = merging.find_target(current_user, form.related.data)
+        other = merging.find_target(current_user, form.related.data, field="related")
         added = linking.link_tickets(current_user, ticket, other)
     except DomainError as error:
-        if error.field == "target":
-            error.field = "related"
         return _refused(number, "link_form", form, error, "related")
     flash(f"{ticket.number} and {other.number} are related." if added
           else f"{other.number} was already related.", "success")
@@ -67,7 +65,7 @@ def unlink(number):
     if stale := hold_if_stale(number, ticket, "unlink_form", form):
         return stale
     try:
-        other = merging.find_target(current_user, form.related.data)
+        other = merging.find_target(current_user, form.related.data, field="related")
         removed = linking.unlink_tickets(current_user, ticket, other)
     except DomainError as error:
         return _refused(number, "unlink_form", form, error, "")

@@ -52,15 +52,16 @@ def normalize_number(text: str | None) -> str | None:
     return text.upper()[:32]
 
 
-def find_target(actor: User, text: str | None) -> Ticket:
-    """The ticket a number names, if this person may see it (staff: any)."""
+def find_target(actor: User, text: str | None, *, field: str = "target") -> Ticket:
+    """The ticket a number names, if this person may see it (staff: any); a refusal
+    names `field`, the form's or the body's field the number came from."""
     number = normalize_number(text)
     if number is None:
-        raise InvalidInput("Type the number of the ticket to merge into.", field="target")
+        raise InvalidInput("Type a ticket number.", field=field)
     ticket = db.session.scalar(permissions.visible_tickets(actor)
                                .where(Ticket.number == number))
     if ticket is None:
-        raise InvalidInput(f"There is no ticket {number}.", field="target")
+        raise InvalidInput(f"There is no ticket {number}.", field=field)
     return ticket
 
 
