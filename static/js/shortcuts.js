@@ -91,7 +91,7 @@
   function take(rows) {
     var scope = document;
     if (rows.length && selected >= 0) scope = rows[selected];
-    var forms = scope.querySelectorAll('form[action$="/take"]');
+    var forms = scope.querySelectorAll('form[action*="/take"]');
     if (!forms.length) { announce("Nothing to take here."); return; }
     announce("Taking the ticket.");
     if (forms[0].requestSubmit) forms[0].requestSubmit(); else forms[0].submit();

@@ -107,9 +107,19 @@ def test_the_shortcuts_dialog_opens_with_a_question_mark(people):
     assert blocking_violations(agent) == []
     agent.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
-    # j moves to the first row and announces it
+    # j moves to the first row and announces it; o opens it; t takes it (when it can)
     agent.locator("body").press("j")
     expect(agent.locator("#shortcut-status")).to_contain_text("row 1 of")
+    with agent.expect_navigation():
+        agent.keyboard.press("o")
+    assert "/agent/tickets/" in agent.url
+    agent.locator("body").press("r")
+    expect(field(agent, "Message")).to_be_focused()
+    agent.locator("body").click(position={"x": 5, "y": 5})  # out of the field again
+    if button(agent, "Take").count():
+        with agent.expect_navigation():
+            agent.locator("body").press("t")
+        expect(agent.get_by_text(re.compile(r"You took"))).to_be_visible()
 
 
 def test_the_merge_and_links_sections_and_the_merge_page_pass_axe(people):
