@@ -244,6 +244,18 @@ def can_take(user, ticket: Ticket) -> bool:
     return is_staff(user) and ticket.assignee_id is None and can_be_taken(ticket.status)
 
 
+def can_merge(user, ticket: Ticket) -> bool:
+    """Merging closes the ticket: its assignee or an admin, while the workflow lets a
+    merge close it (not closed, not merged already)."""
+    return (can_work_ticket(user, ticket) and ticket.merged_into_id is None
+            and is_allowed(ticket.status, Status.CLOSED, {Way.MERGE}))
+
+
+def can_link(user, ticket: Ticket) -> bool:
+    """Related-ticket links are for staff, on any ticket they can see."""
+    return is_staff(user)
+
+
 def can_be_escalated(ticket: Ticket) -> bool:
     """Only tickets still being worked on can be escalated."""
     return ticket.status not in DONE_STATUSES
@@ -359,6 +371,7 @@ _TEMPLATE_POLICY: dict[str, Callable] = {
     "can_decide": can_decide, "can_change_teams": can_change_teams,
     "can_reset_two_factor": can_reset_two_factor,
     "can_reopen": can_reopen, "may_open_console_page": may_open_console_page,
+    "can_merge": can_merge, "can_link": can_link,
 }
 # Facts about a ticket that decide what a page shows, whoever looks.
 _TEMPLATE_FACTS: dict[str, Callable] = {

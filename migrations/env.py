@@ -47,7 +47,8 @@ def get_metadata():
 # Foreign keys SQLite holds inline on a column added in place by ALTER TABLE ADD COLUMN
 # (see 0025_organizations): SQLAlchemy reads back neither their name nor their
 # ON DELETE, so autogenerate would report them changed on every run. Not compared there.
-SQLITE_INLINE_FOREIGN_KEYS = {("tickets", "organization_id"), ("users", "organization_id")}
+SQLITE_INLINE_FOREIGN_KEYS = {("tickets", "organization_id"), ("users", "organization_id"),
+                              ("tickets", "merged_into_id")}
 
 
 def include_object(object_, name, type_, reflected, compare_to):

@@ -49,6 +49,11 @@ EXPECTED = {
     ("api.assign", "POST"): (row(401, 404, 404, 403, 403, 403, OK), "assignee"),
     ("api.escalate", "POST"): (STAFF_TICKET, {"reason": "Matrix"}),
     ("api.history", "GET"): (STAFF_TICKET, None),
+    # issue 15 (agents-flow): merge (the target does not exist: 422 past authorization)
+    ("api.merge", "POST"): (STAFF_TICKET, {"target": "TKT-999999"}),
+    ("api.related", "GET"): (STAFF_TICKET, None),
+    ("api.link", "POST"): (STAFF_TICKET, {"related": "TKT-999999"}),
+    ("api.unlink", "DELETE"): (STAFF_TICKET, None),
     ("api.rate", "POST"): (row(401, OK, 404, 403, 403, 403, 403), {"rating": 5}),
     ("api.TicketMessages", "GET"): (VISIBLE_TICKET, None),
     ("api.TicketMessages", "POST"): (row(401, OK, 404, 403, OK, 403, OK), {"body": "Hi"}),
@@ -105,6 +110,8 @@ def _path(rule, people, ticket) -> str:
     values = {}
     for arg in rule.arguments:
         if arg == "number":
+            values[arg] = ticket.number
+        elif arg == "related_number":  # not linked: a 204 that changes nothing
             values[arg] = ticket.number
         elif arg == "message_id":  # a fresh public reply of the assignee per visitor
             values[arg] = conversation.post_reply(ticket, people["assignee"], "Reply").id

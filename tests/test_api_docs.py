@@ -19,6 +19,10 @@ CONTRACT = {
     "/api/v1/stats": {"get"}, "/api/v1/categories": {"get"}, "/api/v1/faq": {"get"},
     "/api/v1/agents": {"get"}, "/api/v1/agents/{user_id}/approve": {"post"},
     "/api/v1/agents/{user_id}/reject": {"post"},
+    # issue 15 (agents-flow): merge and related tickets, beyond the contract's table
+    "/api/v1/tickets/{number}/merge": {"post"},
+    "/api/v1/tickets/{number}/links": {"get", "post"},
+    "/api/v1/tickets/{number}/links/{related_number}": {"delete"},
 }
 LIST_FILTERS = {"status", "priority", "category", "team", "assignee", "organization", "open",
                 "overdue", "q", "created_after", "created_before", "sort", "limit", "cursor"}

@@ -117,6 +117,16 @@ EXPECTED = {
     ("ops.healthz", "GET"): EVERYONE,
     ("ops.readyz", "GET"): EVERYONE,
     ("ops.metrics", "GET"): row(404, 404, 404, 404, 404, 404, 404),
+    # Issue 15 (agents-flow): merge (the form's target missing: a 400 past authorization;
+    # the service refuses non-assignees), related tickets, presence, the queue's merge page.
+    ("agent.merge", "POST"): STAFF_TICKET,
+    ("agent.merge_candidates", "GET"): STAFF_TICKET,
+    ("agent.link", "POST"): STAFF_TICKET,
+    ("agent.unlink", "POST"): STAFF_TICKET,
+    ("agent.presence_list", "GET"): STAFF_TICKET,
+    ("agent.presence_mark", "POST"): STAFF_TICKET,
+    ("agent.bulk_merge", "GET"): STAFF,
+    ("agent.bulk_merge", "POST"): STAFF,
     ("agent.organizations_list", "GET"): STAFF,
     ("agent.organization", "GET"): STAFF,
     ("agent.original_mail", "GET"): STAFF,  # the .eml of a mail received

@@ -16,4 +16,10 @@ def guard():
     return require(is_staff)
 
 
-from . import mail_views, organization_views, ticket_views, views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    flow_views,
+    mail_views,
+    organization_views,
+    ticket_views,
+    views,
+)

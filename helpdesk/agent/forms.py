@@ -94,7 +94,20 @@ class BulkForm(FlaskForm):
 REPLY, NOTE = "reply", "note"
 
 
-class ReplyForm(FlaskForm):
+class VersionedForm(FlaskForm):
+    """A workspace form: it carries the ticket's version as the page loaded it, so an
+    action taken on an out-of-date page is held (services/tickets/collision.py). Hidden
+    inputs render without ids, so a page of several such forms has no duplicate ids."""
+    version = HiddenField(render_kw={"id": False})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        token = getattr(self, "csrf_token", None)
+        if token is not None:
+            token.render_kw = {"id": False}
+
+
+class ReplyForm(VersionedForm):
     """One composer, two modes: a public reply or an internal note (the radio decides;
     the old `internal` checkbox is still understood). `set_status`: send and move the
     ticket in one step; its choices are the workflow's, filled in by the view."""
@@ -118,7 +131,7 @@ class TypedDateTimeField(DateTimeField):
     widget = TextInput()
 
 
-class TicketUpdateForm(FlaskForm):
+class TicketUpdateForm(VersionedForm):
     """The side panel: one form, one "Update" button. Fields this person may not change
     are rendered disabled (so not sent) and are left as they are."""
     status = SelectField("Status", validate_choice=False, validators=[Optional()])
@@ -141,27 +154,27 @@ class TicketUpdateForm(FlaskForm):
         Optional(), NumberRange(min=0, max=10000, message="Use 0 to 10,000 hours.")])
 
 
-class StatusForm(FlaskForm):
+class StatusForm(VersionedForm):
     # The workflow (services), not the form, decides which targets are allowed.
     status = SelectField("Status", validate_choice=False, validators=[DataRequired()])
 
 
-class PriorityForm(FlaskForm):
+class PriorityForm(VersionedForm):
     priority = SelectField("Priority", choices=choices(PRIORITY_PAIRS), validate_choice=False,
                            validators=[DataRequired()])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(VersionedForm):
     assignee = SelectField("Assignee", validate_choice=False, validators=[Optional()])
 
 
-class EscalateForm(FlaskForm):
+class EscalateForm(VersionedForm):
     reason = TextAreaField("Reason", validators=[
         DataRequired("Say why this ticket needs escalating."), Length(max=2000)],
         render_kw={"rows": 3})
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(VersionedForm):
     team = SelectField("Team", validate_choice=False, validators=[Optional()])
     category = SelectField("Category", validate_choice=False, validators=[Optional()])
     due_at = DateTimeLocalField("Due date", format="%Y-%m-%dT%H:%M",
@@ -173,6 +186,41 @@ class DetailsForm(FlaskForm):
         Optional(), NumberRange(min=0, max=10000, message="Use 0 to 10,000 hours.")])
     actual_hours = DecimalField("Actual hours", places=2, validators=[
         Optional(), NumberRange(min=0, max=10000, message="Use 0 to 10,000 hours.")])
+
+
+class TakeForm(VersionedForm):
+    """"Take": one button, and the version."""
+
+
+class MergeForm(VersionedForm):
+    target = StringField("Merge into", validators=[
+        DataRequired("Type the number of the ticket to merge into."), Length(max=40)],
+        description="A ticket number, e.g. TKT-000042. Its thread receives this one's "
+                    "messages, files and history; this one is then closed.",
+        render_kw={"autocomplete": "off"})
+    confirm_requesters = BooleanField("The requesters differ: merge anyway")
+
+
+class LinkForm(VersionedForm):
+    related = StringField("Related ticket", validators=[
+        DataRequired("Type the number of the related ticket."), Length(max=40)],
+        description="A ticket number, e.g. TKT-000042.", render_kw={"autocomplete": "off"})
+
+
+class UnlinkForm(VersionedForm):
+    related = HiddenField(render_kw={"id": False})
+
+
+class BulkMergeForm(FlaskForm):
+    """The queue's "Merge into…": the ticked tickets, and the one they go into."""
+    ticket_ids = SelectMultipleField("Tickets", coerce=int, validate_choice=False,
+                                     validators=[DataRequired("Tick at least one ticket.")])
+    target = StringField("Merge into", validators=[
+        DataRequired("Type the number of the ticket to merge into."), Length(max=40)],
+        description="A ticket number, e.g. TKT-000042: one of those below, or another.",
+        render_kw={"autocomplete": "off"})
+    confirm_requesters = BooleanField("The requesters differ: merge anyway")
+    next = HiddenField()
 
 
 class TicketForCustomerForm(NewTicketForm):

@@ -3,34 +3,67 @@
 Each action is a POST that makes one service call, then redirects back (success) or
 re-renders the page with the refusal next to its field (400 invalid, 403 not allowed,
 409 someone was faster) — what was typed stays in the form.
+
+Every form carries the ticket's version as the page loaded it: an action sent from a
+page that is out of date is held (409), shown with what changed, and can be sent again
+("Send anyway" / "Apply anyway") with the new version (services/tickets/collision.py).
 """
+from dataclasses import dataclass
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..permissions import can_work_ticket
 from ..services.errors import DomainError, InvalidInput, NotFound
 from ..services.files import pending
-from ..services.tickets import assignment, conversation, updates, workspace
+from ..services.tickets import (
+    assignment,
+    collision,
+    conversation,
+    linking,
+    merging,
+    updates,
+    workspace,
+)
 from ..services.tickets import details as ticket_details
 from ..services.tickets import status as ticket_status
-from ..web import EmptyForm, choices, priority_label, show_refusal, status_label
+from ..web import choices, priority_label, show_refusal, status_label
 from . import bp
 from .forms import (
     NOTE,
     AssignForm,
     DetailsForm,
     EscalateForm,
+    LinkForm,
+    MergeForm,
     PriorityForm,
     ReplyForm,
     StatusForm,
+    TakeForm,
     TicketUpdateForm,
+    UnlinkForm,
 )
 
-FORMS = {"reply_form": ReplyForm, "update_form": TicketUpdateForm, "take_form": EmptyForm,
-         "escalate_form": EscalateForm}
+FORMS = {"reply_form": ReplyForm, "update_form": TicketUpdateForm, "take_form": TakeForm,
+         "escalate_form": EscalateForm, "merge_form": MergeForm, "link_form": LinkForm,
+         "unlink_form": UnlinkForm}
 # Where each form sits on the page: after an action the page comes back there.
 ANCHORS = {"reply_form": "composer", "update_form": "ticket-panel", "take_form": "ticket-panel",
            "escalate_form": "escalate"}
+# What each held form is, and its confirm button.
+HELD_WORDS = {"reply_form": ("your reply", "Send anyway"),
+              "update_form": ("your update", "Update anyway")}
+
+
+@dataclass
+class Held:
+    """An action not applied because the ticket changed since the page was loaded."""
+    form: object
+    changes: collision.Changes
+    action_url: str
+    what: str
+    button: str
+    had_files: bool
 
 
 def _ticket(number: str):
@@ -41,8 +74,9 @@ def _ticket(number: str):
 
 
 def _prefill(name: str, ticket):
-    """A fresh form showing the ticket as it is."""
+    """A fresh form showing the ticket as it is (and its version)."""
     form = FORMS[name](formdata=None)
+    form.version.data = collision.version_of(ticket)
     if name == "update_form":
         form.status.data = ticket.status
         form.priority.data = ticket.priority
@@ -58,12 +92,18 @@ def _prefill(name: str, ticket):
     return form
 
 
-def render_ticket(number: str, status: int = 200, kept=(), **forms):
+def render_ticket(number: str, status: int = 200, kept=(), *, held: Held | None = None,
+                  follow_merge: bool = False, **forms):
     try:
         page = workspace.open_workspace(current_user, number)
     except NotFound:
         abort(404)
     ticket = page.ticket
+    if follow_merge and ticket.merged_into_id is not None:
+        target = merging.redirect_target(current_user, ticket)
+        if target is not None:
+            flash(f"{ticket.number} was merged into {target.number}.", "info")
+            return redirect(url_for(".ticket", number=target.number))
     refs = workspace.references(canned=True)
     for name in FORMS:
         forms.setdefault(name, _prefill(name, ticket))
@@ -81,7 +121,22 @@ def render_ticket(number: str, status: int = 200, kept=(), **forms):
         [("", "No category")] + [(c.id, c.name) for c in refs.categories
                                  if c.active or c.id == ticket.category_id])
     return render_template("agent/ticket.html", ws=page, ticket=ticket, refs=refs,
-                           kept=kept, **forms), status
+                           kept=kept, held=held, related=linking.related_tickets(ticket),
+                           **forms), status
+
+
+def hold_if_stale(number: str, ticket, form_name: str, form, kept=()):
+    """The page again (409) when the ticket changed since the form's page was loaded;
+    None when the form is up to date and the action may go ahead."""
+    changes = collision.changes_since(current_user, ticket, form.version.data)
+    if changes is None:
+        return None
+    form.version.data = changes.version
+    what, button = HELD_WORDS.get(form_name, ("your change", "Apply anyway"))
+    held = Held(form=form, changes=changes, what=what, button=button,
+                action_url=url_for(request.endpoint, number=number),
+                had_files=any(f.filename for f in request.files.values()) and not kept)
+    return render_ticket(number, 409, kept=kept, held=held, **{form_name: form})
 
 
 def _refused(number: str, form_name: str, form, error: DomainError, default_field: str,
@@ -110,7 +165,8 @@ def _refused_in_panel(number: str, error: DomainError, field: str):
 
 @bp.get("/tickets/<number>")
 def ticket(number):
-    return render_ticket(number)
+    """The workspace; a merged ticket's number leads to the ticket it was merged into."""
+    return render_ticket(number, follow_merge=True)
 
 
 @bp.post("/tickets/<number>/reply")
@@ -129,6 +185,10 @@ def reply(number):
     if not form.validate():
         kept = pending.keep_uploads(current_user, files, already=kept)
         return render_ticket(number, 400, kept=kept, reply_form=form)
+    if collision.changes_since(current_user, ticket, form.version.data) is not None:
+        # Held: the files chosen for it are kept, so "Send anyway" still sends them.
+        kept = pending.keep_uploads(current_user, files, already=kept)
+        return hold_if_stale(number, ticket, "reply_form", form, kept)
     try:
         message = conversation.post_reply(ticket, current_user, form.body.data,
                                           internal=form.is_note, files=files, kept=kept,
@@ -151,6 +211,8 @@ def update_ticket(number):
     form = TicketUpdateForm()
     if not form.validate():
         return render_ticket(number, 400, update_form=form)
+    if stale := hold_if_stale(number, ticket, "update_form", form):
+        return stale
     sent = request.form
     changes = updates.TicketChanges(
         status=form.status.data or None, priority=form.priority.data or None,
@@ -192,6 +254,8 @@ def change_status(number):
     form = StatusForm()
     if not form.validate():
         return _refused_in_panel(number, _first_error(form), "status")
+    if stale := hold_if_stale(number, ticket, "status_form", form):
+        return stale
     try:
         changed = ticket_status.pick_status(ticket, current_user, form.status.data)
     except DomainError as error:
@@ -207,6 +271,8 @@ def change_priority(number):
     form = PriorityForm()
     if not form.validate():
         return _refused_in_panel(number, _first_error(form), "priority")
+    if stale := hold_if_stale(number, ticket, "priority_form", form):
+        return stale
     try:
         assignment.change_priority(ticket, current_user, form.priority.data)
     except DomainError as error:
@@ -221,6 +287,8 @@ def assign(number):
     form = AssignForm()
     if not form.validate():
         return _refused_in_panel(number, _first_error(form), "assignee")
+    if stale := hold_if_stale(number, ticket, "assign_form", form):
+        return stale
     try:
         assignment.assign_by_id(ticket, current_user, form.assignee.data or None)
     except DomainError as error:
@@ -233,9 +301,11 @@ def assign(number):
 @bp.post("/tickets/<number>/take")
 def take(number):
     ticket = _ticket(number)
-    form = EmptyForm()
+    form = TakeForm()
     if not form.validate():
         return render_ticket(number, 400, take_form=form)
+    if stale := hold_if_stale(number, ticket, "take_form", form):
+        return stale
     try:
         assignment.take_ticket(ticket, current_user)
     except DomainError as error:
@@ -250,6 +320,8 @@ def escalate(number):
     form = EscalateForm()
     if not form.validate():
         return render_ticket(number, 400, escalate_form=form)
+    if stale := hold_if_stale(number, ticket, "escalate_form", form):
+        return stale
     try:
         assignment.escalate(ticket, current_user, form.reason.data)
     except DomainError as error:
@@ -264,6 +336,8 @@ def details(number):
     form = DetailsForm()
     if not form.validate():
         return _refused_in_panel(number, _first_error(form), "team")
+    if stale := hold_if_stale(number, ticket, "details_form", form):
+        return stale
     try:
         changed = ticket_details.update_details(
             ticket, current_user, team_id=form.team.data, category_id=form.category.data,

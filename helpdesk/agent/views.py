@@ -36,6 +36,9 @@ def _filter_form(args: MultiDict, refs) -> QueueFilterForm:
     return form
 
 
+MERGE_INTO = "merge:into"  # not a bulk_update kind: it opens the "Merge into…" page
+
+
 def bulk_choices(refs) -> list:
     """Grouped options of the bulk-action select ("kind:value")."""
     if can_assign(current_user):
@@ -46,7 +49,8 @@ def bulk_choices(refs) -> list:
     return grouped_choices(("", "Choose an action…"), {
         "Assign to": assign,
         "Set status": [(f"status:{s.value}", STATUS_LABELS[s]) for s in Status],
-        "Set priority": [(f"priority:{v}", label) for v, label in PRIORITY_PAIRS]})
+        "Set priority": [(f"priority:{v}", label) for v, label in PRIORITY_PAIRS],
+        "Merge": [(MERGE_INTO, "Merge into…")]})
 
 
 def _queue_args(args: MultiDict) -> dict:
@@ -91,6 +95,8 @@ def bulk():
     form = BulkForm()
     back = _safe_queue_url(form.next.data)
     form.bulk_action.choices = bulk_choices(workspace.references())
+    if form.validate() and form.bulk_action.data == MERGE_INTO:  # a page of its own
+        return redirect(url_for(".bulk_merge", ticket_ids=form.ticket_ids.data, next=back))
     if form.validate():
         try:
             result = bulk_actions.bulk_update(current_user, form.ticket_ids.data,

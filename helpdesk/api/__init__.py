@@ -108,4 +108,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(docs.bp, url_prefix="/api")
 
 
-from . import docs, message_views, reference_views, ticket_views, token_views  # noqa: E402,F401,I001
+from . import docs, flow_views, message_views, reference_views, ticket_views, token_views  # noqa: E402,F401,I001

@@ -13,6 +13,7 @@ from ..services.tickets import (
     details,
     feedback,
     housekeeping,
+    merging,
     opening,
     workspace,
 )
@@ -41,11 +42,22 @@ ETAG = {"ETag": {"description": "Send it back as If-Match when you change the ti
 LOCATION = {"Location": {"description": "The new ticket.", "schema": {"type": "string"}}}
 
 
-def visible_ticket(number: str, *, for_update: bool = False):
-    """The ticket if the caller may see it; 404 otherwise (also for odd numbers)."""
+def visible_ticket(number: str, *, for_update: bool = False, follow_merge: bool = True):
+    """The ticket if the caller may see it; 404 otherwise (also for odd numbers). A
+    merged ticket answers 308 Permanent Redirect to the same call on the ticket it was
+    merged into (method and body kept), for callers who may see that one — never for a
+    DELETE (`follow_merge=False`: deleting a merged ticket deletes that one only)."""
     if len(number) > 32 or not number.isprintable():
         raise Problem(404, "Ticket not found.")
-    return workspace.get_ticket(caller_user(), number, for_update=for_update)
+    ticket = workspace.get_ticket(caller_user(), number, for_update=for_update)
+    if follow_merge and ticket.merged_into_id is not None:
+        target = merging.redirect_target(caller_user(), ticket)
+        if target is not None:
+            location = request.full_path.rstrip("?").replace(
+                f"/tickets/{number}", f"/tickets/{target.number}", 1)
+            raise Problem(308, f"{ticket.number} was merged into {target.number}.",
+                          headers={"Location": location})
+    return ticket
 
 
 def detail(ticket, status: int = 200, headers: dict | None = None):
@@ -163,7 +175,8 @@ class Ticket(MethodView):
     @errors(401, 403, 404, 429)
     def delete(self, number):
         """Delete a ticket with everything on it (admins)"""
-        housekeeping.delete_ticket(visible_ticket(number), caller_user())
+        housekeeping.delete_ticket(visible_ticket(number, follow_merge=False),
+                                   caller_user())
         return None
 
 

@@ -12,6 +12,7 @@ from .base import (
                    Status,
                    utcnow,
 )
+from .flow import TicketLink, TicketPresence
 from .heartbeats import WorkerHeartbeat
 from .mail import InboundMail, OutboxMail, TicketMailId
 from .messages import Attachment, Message, PendingUpload
@@ -32,7 +33,7 @@ __all__ = [
     "OPEN_STATUSES", "Organization", "OrganizationDomain", "OutboxMail", "PendingUpload",
     "Priority", "RecoveryCode", "Role",
     "STATUS_LABELS", "Setting", "SlaTarget", "Status", "Team", "Ticket", "TicketCounter",
-    "TicketMailId", "TicketStat", "TicketTag", "TokenKind", "User", "UserSession",
-    "WEBHOOK_EVENTS", "Webhook",
+    "TicketLink", "TicketMailId", "TicketPresence", "TicketStat", "TicketTag", "TokenKind",
+    "User", "UserSession", "WEBHOOK_EVENTS", "Webhook",
     "WebhookDelivery", "WorkerHeartbeat", "team_members", "utcnow",
 ]

@@ -18,6 +18,8 @@ class Message(db.Model):
     created_at = mapped_column(DateTime, default=utcnow, nullable=False)
     # Set when the author (or an admin) edits the body; the audit trail keeps the old text.
     edited_at = mapped_column(DateTime)
+    # Set on messages that came from another ticket by a merge: "from TKT-000042".
+    merged_from_number: Mapped[str | None] = mapped_column(String(32))
 
     ticket = relationship("Ticket", back_populates="messages")
     author = relationship("User")

@@ -57,6 +57,10 @@ class Ticket(db.Model):
     # A follow-up ticket opened from a closed one points back at it.
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("tickets.id", ondelete="SET NULL"), index=True)  # SET NULL on delete
+    # A duplicate merged into another ticket points at it (services/tickets/merging.py):
+    # its number and URLs lead there. Chains are flattened when the target is merged.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
 
     # SLA: due dates come from the targets per priority unless set by hand.
     due_at = mapped_column(DateTime, index=True)
@@ -86,7 +90,7 @@ class Ticket(db.Model):
     created_by = relationship("User", foreign_keys=[created_by_id])
     assignee = relationship("User", foreign_keys=[assignee_id])
     organization = relationship("Organization")
-    parent = relationship("Ticket", remote_side=[id])
+    parent = relationship("Ticket", remote_side=[id], foreign_keys=[parent_id])
     tags = relationship("TicketTag", cascade="all, delete-orphan", passive_deletes=True,
                         order_by="TicketTag.name")
     messages = relationship("Message", back_populates="ticket", cascade="all, delete-orphan",

@@ -8,7 +8,7 @@ from ..services.errors import DomainError
 from ..services.files import pending
 from ..services.files.uploads import describe_limit
 from ..services.people import mail_links
-from ..services.tickets import conversation
+from ..services.tickets import conversation, merging
 from ..services.tickets import customer as portal
 from ..services.tickets import feedback as ticket_feedback
 from ..services.tickets import status as ticket_status
@@ -142,6 +142,10 @@ def refused_action(ticket, error: DomainError):
 @bp.get("/tickets/<number>")
 def ticket(number):
     ticket = get_visible_ticket(current_user, number)
+    target = merging.redirect_target(current_user, ticket)
+    if target is not None:  # merged into a ticket this customer may see: go there
+        flash(f"{ticket.number} was merged into {target.number}; we continue here.", "info")
+        return redirect(url_for(".ticket", number=target.number))
     portal.mark_seen(current_user, ticket)
     return render_ticket(ticket)
 

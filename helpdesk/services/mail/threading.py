@@ -39,8 +39,16 @@ def find_ticket(mail: ParsedMail) -> Match:
     for rule in (_by_token, _by_references, _by_subject):
         match = rule(mail)
         if match.ticket is not None:
-            return match
+            return Match(_after_merges(match.ticket), match.rule)
     return NO_MATCH
+
+
+def _after_merges(ticket: Ticket) -> Ticket:
+    """A reply to a merged ticket belongs to the ticket it was merged into (merges are
+    flattened, so one step; the sender rules then apply to that ticket)."""
+    if ticket.merged_into_id is None:
+        return ticket
+    return db.session.get(Ticket, ticket.merged_into_id) or ticket
 
 
 def _by_token(mail: ParsedMail) -> Match:

@@ -32,6 +32,7 @@ from ..matching import contains_pattern
 from ..people import mail_links
 from ..unit_of_work import unit_of_work
 from .conversation import thread
+from .merging import own_part
 from .opening import create_ticket
 
 
@@ -120,14 +121,16 @@ class TicketPage:
     can_withdraw: bool
     can_follow_up: bool
     is_requester: bool  # False: a colleague's ticket, shared by the organization
+    merged: bool = False  # merged into a ticket this customer may not see: their part only
 
 
 def ticket_page(customer: User, ticket: Ticket) -> TicketPage:
     """Colleagues read and reply; rating, closing, withdrawing and follow-ups stay with
     the requester (see permissions)."""
     own = permissions.is_requester(customer, ticket)
+    merged = ticket.merged_into_id is not None
     return TicketPage(
-        messages=thread(customer, ticket),
+        messages=own_part(customer, ticket) if merged else thread(customer, ticket),
         files=ticket_files(customer, ticket),
         can_reply=permissions.can_reply(customer, ticket),
         can_rate=permissions.can_rate(customer, ticket),
@@ -135,6 +138,7 @@ def ticket_page(customer: User, ticket: Ticket) -> TicketPage:
         can_withdraw=permissions.can_withdraw(customer, ticket),
         can_follow_up=own and ticket.status == Status.CLOSED,
         is_requester=own,
+        merged=merged,
     )
 
 

@@ -24,11 +24,12 @@ def customer_cares(old: Status, new: Status) -> bool:
 
 def apply_transition(ticket: Ticket, actor: User | None, new: Status, *,
                      action: str = "status_changed", note: str | None = None,
-                     tell_requester: bool = True) -> None:
+                     tell_requester: bool = True, notify: bool = True) -> None:
     """Apply a transition already allowed by the workflow: timestamps, audit, notices.
     Runs inside the caller's unit of work. The requester hears only of changes they
     care about (`customer_cares`), and not at all with `tell_requester=False` (a reply
-    that carries the change has told them already: one event, one notification)."""
+    that carries the change has told them already: one event, one notification).
+    `notify=False`: the caller tells people itself, in its own words (a merge)."""
     old = Status(ticket.status)
     now = utcnow()
     ticket.status = new
@@ -43,10 +44,11 @@ def apply_transition(ticket: Ticket, actor: User | None, new: Status, *,
     audit.record(ticket, actor, action, field="status", old=old, new=new, note=note)
     text = f"{ticket.number} is now {STATUS_LABELS[new]}"
     kind = "closed" if new == Status.CLOSED else "status_changed"
-    told = [ticket.assignee]
-    if tell_requester and customer_cares(old, Status(new)):
-        told.insert(0, ticket.requester)
-    notifications.notify(told, ticket, kind, text, actor=actor)
+    if notify:
+        told = [ticket.assignee]
+        if tell_requester and customer_cares(old, Status(new)):
+            told.insert(0, ticket.requester)
+        notifications.notify(told, ticket, kind, text, actor=actor)
     events.publish("ticket.status_changed", ticket, actor=actor, old=old, new=new)
 
 

@@ -20,6 +20,7 @@ class Way(StrEnum):
     WITHDRAW = "withdraw"          # the customer withdraws an unresolved ticket
     CONFIRM = "confirm"            # the customer confirms a resolution ("This is solved")
     AUTOCLOSE = "autoclose"        # resolved for N days
+    MERGE = "merge"                # merged into another ticket (services/tickets/merging.py)
 
 
 S, W = Status, Way
@@ -30,30 +31,30 @@ TRANSITIONS: dict[Status, dict[Status, frozenset[Way]]] = {
         S.OPEN: frozenset({W.ASSIGN}),
         S.IN_PROGRESS: frozenset({W.TAKE, W.AGENT}),
         S.RESOLVED: frozenset({W.AGENT}),
-        S.CLOSED: frozenset({W.AGENT, W.WITHDRAW}),
+        S.CLOSED: frozenset({W.AGENT, W.WITHDRAW, W.MERGE}),
     },
     S.OPEN: {
         S.IN_PROGRESS: frozenset({W.TAKE, W.AGENT}),
         S.ON_HOLD: frozenset({W.AGENT}),
         S.RESOLVED: frozenset({W.AGENT}),
-        S.CLOSED: frozenset({W.AGENT, W.WITHDRAW}),
+        S.CLOSED: frozenset({W.AGENT, W.WITHDRAW, W.MERGE}),
     },
     S.IN_PROGRESS: {
         S.OPEN: frozenset({W.AGENT}),
         S.ON_HOLD: frozenset({W.AGENT}),
         S.RESOLVED: frozenset({W.AGENT}),
-        S.CLOSED: frozenset({W.AGENT, W.WITHDRAW}),
+        S.CLOSED: frozenset({W.AGENT, W.WITHDRAW, W.MERGE}),
     },
     S.ON_HOLD: {
         S.OPEN: frozenset({W.CUSTOMER_REPLY, W.AGENT}),
         S.IN_PROGRESS: frozenset({W.AGENT}),
         S.RESOLVED: frozenset({W.AGENT}),
-        S.CLOSED: frozenset({W.AGENT, W.WITHDRAW}),
+        S.CLOSED: frozenset({W.AGENT, W.WITHDRAW, W.MERGE}),
     },
     S.RESOLVED: {
         S.OPEN: frozenset({W.CUSTOMER_REPLY, W.AGENT}),
         S.IN_PROGRESS: frozenset({W.AGENT}),
-        S.CLOSED: frozenset({W.CONFIRM, W.AGENT, W.AUTOCLOSE}),
+        S.CLOSED: frozenset({W.CONFIRM, W.AGENT, W.AUTOCLOSE, W.MERGE}),
     },
     S.CLOSED: {
         S.OPEN: frozenset({W.ADMIN}),
@@ -67,7 +68,7 @@ TAKE_KEEPS_STATUS = frozenset({S.IN_PROGRESS, S.ON_HOLD, S.RESOLVED})
 
 # Ways that are consequences of another action: at most one target per status.
 EVENT_WAYS = frozenset({W.ASSIGN, W.TAKE, W.CUSTOMER_REPLY, W.WITHDRAW, W.CONFIRM,
-                        W.AUTOCLOSE})
+                        W.AUTOCLOSE, W.MERGE})
 
 
 def manual_ways(role: str) -> frozenset[Way]:
