@@ -16,13 +16,27 @@ from .heartbeats import WorkerHeartbeat
 from .mail import InboundMail, OutboxMail, TicketMailId
 from .messages import Attachment, Message
 from .organizations import Organization, OrganizationDomain
-from .reference import CannedReply, FaqEntry, Setting, SlaTarget
+from .reference import FaqEntry, Setting, SlaTarget
 from .tickets import Category, Ticket, TicketCounter, TicketTag
 from .tokens import ApiToken, TokenKind
 from .users import Team, User, team_members
 from .webhooks import WEBHOOK_EVENTS, Webhook, WebhookDelivery
+from .working import (
+                   FIELD_KINDS,
+                   CustomField,
+                   CustomFieldCategory,
+                   DefaultView,
+                   Macro,
+                   SavedView,
+                   TicketFieldValue,
+)
+
+# The canned replies became macros without actions (migration 0110).
+CannedReply = Macro
 
 __all__ = [
+    "FIELD_KINDS", "CustomField", "CustomFieldCategory", "DefaultView", "Macro", "SavedView",
+    "TicketFieldValue",
     "AGENT_STATUS_LABELS", "PRIORITY_LABELS",
     "AgentStatus", "ApiToken", "Attachment", "AuditEvent", "CannedReply", "Category",
     "DONE_STATUSES", "FaqEntry", "Feedback", "InboundMail", "Message", "Notification",

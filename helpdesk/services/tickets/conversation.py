@@ -37,8 +37,9 @@ def thread(viewer: User, ticket: Ticket) -> list[Message]:
 
 
 def post_reply(ticket: Ticket, author: User, body: str, *, internal: bool = False,
-               files: Sequence[Upload] = ()) -> Message:
-    """A public reply or an internal note, with its files, in one transaction."""
+               files: Sequence[Upload] = (), text_format: str = "markdown") -> Message:
+    """A public reply or an internal note, with its files, in one transaction. Written on
+    a page or through the API it is Markdown; mail passes text_format="text"."""
     body = (body or "").strip()
     if not body:
         raise InvalidInput("Write a message.", field="body")
@@ -61,6 +62,7 @@ def post_reply(ticket: Ticket, author: User, body: str, *, internal: bool = Fals
     with unit_of_work():
         now = utcnow()
         message = Message(ticket=ticket, author=author, body=body,
+                          format="text" if text_format == "text" else "markdown",
                           is_internal=internal and not author.is_customer, created_at=now)
         db.session.add(message)
         db.session.flush()
@@ -126,7 +128,7 @@ def post_mail_note(ticket: Ticket, author: User, body: str, *,
     with unit_of_work():
         now = utcnow()
         message = Message(ticket=ticket, author=author, body=body.strip() or "(no text)",
-                          is_internal=True, created_at=now)
+                          format="text", is_internal=True, created_at=now)
         db.session.add(message)
         db.session.flush()
         store_uploads(files, ticket=ticket, uploader=author, message=message)

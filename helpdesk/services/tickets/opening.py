@@ -18,7 +18,8 @@ from .sla import apply_sla
 def create_ticket(*, requester: User, created_by: User, subject: str, description: str,
                   category_id: int | None = None, priority: str = Priority.MEDIUM,
                   order_reference: str | None = None, files: Sequence[Upload] = (),
-                  parent: Ticket | None = None, channel: str = "web") -> Ticket:
+                  parent: Ticket | None = None, channel: str = "web",
+                  custom_values: dict | None = None) -> Ticket:
     """Ticket, files, audit event and notifications in one transaction."""
     if not requester.is_customer:
         raise InvalidInput("Tickets are opened for customers.", field="requester")
@@ -32,6 +33,7 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
         ticket = Ticket(
             number=next_ticket_number(), subject=" ".join(subject.split()),
             description=description.strip(), category=category,
+            description_format="text" if channel == "mail" else "markdown",
             team_id=category.default_team_id if category else None,
             priority=Priority(priority), status=Status.NEW, requester=requester,
             organization_id=requester.organization_id,  # see Ticket.organization_id

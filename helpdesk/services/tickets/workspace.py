@@ -110,4 +110,5 @@ def references(*, canned: bool = False) -> References:
         teams=list(db.session.scalars(select(Team).order_by(Team.name))),
         staff=staff_members(),
         canned_replies=list(db.session.scalars(
-            select(CannedReply).order_by(CannedReply.title))) if canned else [])
+            select(CannedReply).where(CannedReply.owner_id.is_(None))
+            .order_by(CannedReply.title))) if canned else [])
