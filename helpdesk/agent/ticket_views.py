@@ -15,6 +15,7 @@ from ..services.tickets import status as ticket_status
 from ..web import EmptyForm, choices, priority_label, show_refusal, status_label
 from . import bp
 from .forms import AssignForm, DetailsForm, EscalateForm, PriorityForm, ReplyForm, StatusForm
+from .tools_views import workspace_tools
 
 FORMS = {"reply_form": ReplyForm, "status_form": StatusForm, "priority_form": PriorityForm,
          "assign_form": AssignForm, "take_form": EmptyForm, "escalate_form": EscalateForm,
@@ -68,7 +69,7 @@ def render_ticket(number: str, status: int = 200, **forms):
         [("", "No category")] + [(c.id, c.name) for c in refs.categories
                                  if c.active or c.id == ticket.category_id])
     return render_template("agent/ticket.html", ws=page, ticket=ticket, refs=refs,
-                           **forms), status
+                           **{**workspace_tools(ticket), **forms}), status
 
 
 def _refused(number: str, form_name: str, form, error: DomainError, default_field: str):

@@ -18,12 +18,14 @@ from ..permissions import can_assign
 from ..services.errors import DomainError
 from ..services.people import organizations
 from ..services.queue import filters as queues
+from ..services.queue import saved_views
 from ..services.reporting import export
 from ..services.tickets import bulk as bulk_actions
-from ..services.tickets import customer, opening, workspace
+from ..services.tickets import customer, macros, opening, workspace
 from ..web import choices, form_status, grouped_choices, page_arg, refuse, show_refusal
 from . import bp
 from .forms import ANY, PRIORITY_PAIRS, BulkForm, QueueFilterForm, TicketForCustomerForm
+from .tools_views import queue_tools
 
 
 def _filter_form(args: MultiDict, refs) -> QueueFilterForm:
@@ -46,7 +48,10 @@ def bulk_choices(refs) -> list:
     return grouped_choices(("", "Choose an action…"), {
         "Assign to": assign,
         "Set status": [(f"status:{s.value}", STATUS_LABELS[s]) for s in Status],
-        "Set priority": [(f"priority:{v}", label) for v, label in PRIORITY_PAIRS]})
+        "Set priority": [(f"priority:{v}", label) for v, label in PRIORITY_PAIRS],
+        "Tags (name it in “Tag”)": [("tag:add", "Add tag"), ("tag:remove", "Remove tag")],
+        "Apply macro": [(f"macro:{m.id}", m.title)
+                        for m in macros.macros_for(current_user)]})
 
 
 def _queue_args(args: MultiDict) -> dict:
@@ -68,11 +73,15 @@ def render_queue(args: MultiDict, bulk_form: BulkForm | None = None, status: int
         "agent/queue.html", form=form, page=page, bulk_form=bulk_form,
         counts=queues.side_counts(current_user), side_links=queues.SIDE_LINKS,
         active_link=queues.active_side_link(filters), sort=filters.sort,
-        query_args=_queue_args(args)), status
+        query_args=_queue_args(args), **queue_tools(args, refs, _filter_form)), status
 
 
 @bp.get("/queue")
 def queue():
+    if not request.args:  # the bare queue opens with the agent's default view, if any
+        default = saved_views.default_view(current_user)
+        if default is not None and default.query:
+            return redirect(url_for(".queue") + "?" + default.query)
     return render_queue(request.args)
 
 
@@ -92,7 +101,7 @@ def bulk():
     if form.validate():
         try:
             result = bulk_actions.bulk_update(current_user, form.ticket_ids.data,
-                                           form.bulk_action.data)
+                                              form.bulk_action.data, tag=form.bulk_tag.data)
         except DomainError as error:
             status = show_refusal(form, error, "bulk_action")
         else:

@@ -7,6 +7,7 @@ from ..permissions import get_visible_ticket
 from ..services.errors import DomainError
 from ..services.files.uploads import describe_limit
 from ..services.people import mail_links
+from ..services.text.markdown import render_markdown
 from ..services.tickets import conversation
 from ..services.tickets import customer as portal
 from ..services.tickets import feedback as ticket_feedback
@@ -91,12 +92,14 @@ def new_ticket():
 
 # --- the ticket page -------------------------------------------------------------------
 
-def render_ticket(ticket, *, reply_form=None, feedback_form=None, error=None, status=200):
+def render_ticket(ticket, *, reply_form=None, feedback_form=None, error=None, status=200,
+                  reply_preview=None):
     page = portal.ticket_page(current_user, ticket)
     return render_template(
         "portal/ticket.html", ticket=ticket, page=page, error=error,
         reply_form=reply_form or ReplyForm(formdata=None),
-        feedback_form=feedback_form or FeedbackForm(formdata=None)), status
+        feedback_form=feedback_form or FeedbackForm(formdata=None),
+        reply_preview=reply_preview), status
 
 
 def refused_action(ticket, error: DomainError):
@@ -130,6 +133,15 @@ def reply(number):
             return redirect(url_for(".ticket", number=ticket.number,
                                     _anchor=f"message-{message.id}"))
     return render_ticket(ticket, reply_form=form, status=status)
+
+
+@bp.post("/tickets/<number>/preview")
+def preview_reply(number):
+    """Without JavaScript: the page again, the reply as typed and its rendering above it."""
+    ticket = get_visible_ticket(current_user, number)
+    form = ReplyForm()
+    return render_ticket(ticket, reply_form=form,
+                         reply_preview=render_markdown(form.body.data or ""))
 
 
 @bp.post("/tickets/<number>/feedback")

@@ -25,6 +25,7 @@ ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "loading"},
               "ol": {"start"}, "code": {"class"}}
 SCHEMES = {"http", "https", "mailto"}
 MAX_RENDERED = 200_000  # characters of input rendered; the rest is cut (a body is ≤ 20,000)
+MAX_PREVIEW = 20_000     # the longest message body
 
 Resolver = Callable[[str], str | None]
 
@@ -55,12 +56,12 @@ def render_markdown(text: str | None, resolve: Resolver | None = None) -> Markup
     html = _MD.render((text or "")[:MAX_RENDERED], {"resolve": resolve})
     clean = nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES,
                       link_rel="noopener nofollow noreferrer", strip_comments=True)
-    return Markup(f'<div class="md">{clean}</div>')
+    return Markup(f'<div class="md">{clean}</div>')  # noqa: S704 — sanitized by nh3 above
 
 
 def render_text(text: str | None) -> Markup:
     """A message from before Markdown (or from mail): as it was written."""
-    return Markup(escape(text or ""))
+    return escape(text or "")
 
 
 def render(text: str | None, text_format: str | None, resolve: Resolver | None = None
