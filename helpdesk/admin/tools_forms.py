@@ -4,6 +4,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, String
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..models import FIELD_KINDS
+from ..web import choices
 from .forms import MultiCheckboxField
 
 
@@ -20,7 +21,7 @@ class CustomFieldForm(FlaskForm):
                                          Length(max=40)],
                       description="Lower-case letters, digits and _; used in cf_KEY filters, "
                                   "the CSV export and the API.")
-    kind = SelectField("Kind", choices=list(FIELD_KINDS.items()))
+    kind = SelectField("Kind", choices=choices(FIELD_KINDS.items()))
     options = TextAreaField("Choices", validators=[Optional(), Length(max=5000)],
                             description="For choice and multiple choice: one per line.")
     required = BooleanField("Required")

@@ -56,8 +56,8 @@ class QueueFilterForm(FlaskForm):
     tags = StringField("Tags", validators=[Optional(), Length(max=300)],
                        description="Comma-separated; or type tag:NAME in Search",
                        render_kw={"list": "tag-suggestions", "autocomplete": "off"})
-    tags_mode = SelectField("Match tags", choices=[("any", "Any of them"),
-                                                   ("all", "All of them")],
+    tags_mode = SelectField("Match tags", choices=choices([("any", "Any of them"),
+                                                           ("all", "All of them")]),
                             default="any", validators=[Optional()])
 
     def validate_created_to(self, field):

@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..models import STATUS_LABELS, Status
+from ..web import choices
 from .forms import PRIORITY_PAIRS
 
 NO_CHANGE = ("", "No change")
@@ -23,7 +24,7 @@ NO_CHANGE = ("", "No change")
 class SaveViewForm(FlaskForm):
     view_name = StringField("View name", validators=[DataRequired("Name the view."),
                                                      Length(max=80)])
-    share = SelectField("Who sees it", choices=[("personal", "Only me")],
+    share = SelectField("Who sees it", choices=choices([("personal", "Only me")]),
                         validate_choice=False, default="personal")
     query = HiddenField()
 
@@ -42,12 +43,13 @@ class MacroForm(FlaskForm):
                          render_kw={"rows": 6})
     shared = BooleanField("Shared with every agent",
                           description="Only admins share macros.")
-    status = SelectField("Set status", choices=[NO_CHANGE] + [
-        (s.value, STATUS_LABELS[s]) for s in Status], validate_choice=False)
-    priority = SelectField("Set priority", choices=[NO_CHANGE, *PRIORITY_PAIRS],
+    status = SelectField("Set status", choices=choices([NO_CHANGE] + [
+        (s.value, STATUS_LABELS[s]) for s in Status]), validate_choice=False)
+    priority = SelectField("Set priority", choices=choices([NO_CHANGE, *PRIORITY_PAIRS]),
                            validate_choice=False)
-    team_id = SelectField("Set team", choices=[NO_CHANGE], validate_choice=False)
-    assignee = SelectField("Set assignee", choices=[NO_CHANGE], validate_choice=False)
+    team_id = SelectField("Set team", choices=choices([NO_CHANGE]), validate_choice=False)
+    assignee = SelectField("Set assignee", choices=choices([NO_CHANGE]),
+                           validate_choice=False)
     add_tags = StringField("Add tags", validators=[Optional(), Length(max=300)],
                            render_kw={"list": "tag-suggestions", "autocomplete": "off"})
     remove_tags = StringField("Remove tags", validators=[Optional(), Length(max=300)],
@@ -81,14 +83,16 @@ def custom_fields_form(fields, *, prefix_csrf: bool = False):
         elif f.kind == "date":
             field = DateField(f.label, validators=validators)
         elif f.kind == "yesno":
-            field = SelectField(f.label, choices=[("", "—"), ("yes", "Yes"), ("no", "No")],
+            field = SelectField(f.label, choices=choices([("", "—"), ("yes", "Yes"),
+                                                          ("no", "No")]),
                                 validators=validators)
         elif f.kind == "choice":
-            field = SelectField(f.label, choices=[("", "—")] + [(c, c) for c in f.choices],
+            field = SelectField(f.label, choices=choices([("", "—")]
+                                                         + [(c, c) for c in f.choices]),
                                 validators=validators)
         else:  # multi
             field = SelectMultipleField(
-                f.label, choices=[(c, c) for c in f.choices], validators=validators,
+                f.label, choices=choices([(c, c) for c in f.choices]), validators=validators,
                 widget=widgets.ListWidget(prefix_label=False),
                 option_widget=widgets.CheckboxInput())
         setattr(CustomFieldsForm, name, field)

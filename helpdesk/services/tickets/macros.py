@@ -241,7 +241,11 @@ def apply_macro(ticket: Ticket, actor: User, macro: Macro, *, body: str | None =
         raise NotFound("Macro not found.")
     if not permissions.can_view_ticket(actor, ticket):
         raise NotFound("Ticket not found.")
-    text = render_body(macro.body, ticket, actor) if body is None else body
+    try:
+        text = render_body(macro.body, ticket, actor) if body is None else body
+    except InvalidInput as error:
+        raise InvalidInput(f"This macro's text cannot be filled in: {error.message}",
+                           field="macro") from None
     actions = actions_of(macro)
     message = None
     with unit_of_work():
