@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import PRIORITY_LABELS, STATUS_LABELS, Priority, Status
-from ..portal.forms import NewTicketForm
+from ..portal.forms import NewTicketForm, custom_fields_form, custom_values  # noqa: F401
 from ..services.queue.filters import SORTS, QueueFilters, split_tag_terms
 from ..web import choices, parse_id
 

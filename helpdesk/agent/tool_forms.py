@@ -1,22 +1,12 @@
 """Forms of the agents' tools: saved views, macros, custom fields. They check input and
 never touch the database (choices from data are filled in by the views)."""
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    DecimalField,
-    HiddenField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-    widgets,
-)
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import STATUS_LABELS, Status
 from ..web import choices
-from .forms import PRIORITY_PAIRS
+from .forms import PRIORITY_PAIRS, custom_fields_form, custom_values  # noqa: F401
 
 NO_CHANGE = ("", "No change")
 
@@ -64,42 +54,3 @@ class ApplyMacroForm(FlaskForm):
 
 class PreviewForm(FlaskForm):
     body = TextAreaField("Message", validators=[Optional(), Length(max=20000)])
-
-
-def custom_fields_form(fields, *, prefix_csrf: bool = False):
-    """A form class with one WTForms field per custom field, named cf_<key> and labelled
-    with the field's own label (checks of each kind are the service's: values.parse_one)."""
-    class CustomFieldsForm(FlaskForm):
-        class Meta:
-            csrf = prefix_csrf
-
-    for f in fields:
-        validators = [InputRequired(f"{f.label} is required.")] if f.required else [Optional()]
-        name = f"cf_{f.key}"
-        if f.kind == "text":
-            field = StringField(f.label, validators=[*validators, Length(max=500)])
-        elif f.kind == "number":
-            field = DecimalField(f.label, validators=validators)
-        elif f.kind == "date":
-            field = DateField(f.label, validators=validators)
-        elif f.kind == "yesno":
-            field = SelectField(f.label, choices=choices([("", "—"), ("yes", "Yes"),
-                                                          ("no", "No")]),
-                                validators=validators)
-        elif f.kind == "choice":
-            field = SelectField(f.label, choices=choices([("", "—")]
-                                                         + [(c, c) for c in f.choices]),
-                                validators=validators)
-        else:  # multi
-            field = SelectMultipleField(
-                f.label, choices=choices([(c, c) for c in f.choices]), validators=validators,
-                widget=widgets.ListWidget(prefix_label=False),
-                option_widget=widgets.CheckboxInput())
-        setattr(CustomFieldsForm, name, field)
-    return CustomFieldsForm
-
-
-def custom_values(form) -> dict:
-    """{cf_<key>: value} from a CustomFieldsForm, for services.fields.values."""
-    return {name: field.data for name, field in form._fields.items()
-            if name.startswith("cf_")}

@@ -197,7 +197,7 @@ def save_custom_fields(number):
     from .ticket_views import render_ticket
     ticket = _ticket(number)
     values = field_values.ticket_values(ticket, current_user)
-    form = custom_fields_form([f for f, _ in values], prefix_csrf=True)()
+    form = custom_fields_form([f for f, _ in values])()
     if not form.validate():
         return render_ticket(number, 400, custom_form=form)
     try:

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from ..models import STATUS_LABELS, Status
 from ..permissions import can_assign
 from ..services.errors import DomainError
+from ..services.fields.definitions import fields_for
 from ..services.people import organizations
 from ..services.queue import filters as queues
 from ..services.queue import saved_views
@@ -24,7 +25,15 @@ from ..services.tickets import bulk as bulk_actions
 from ..services.tickets import customer, macros, opening, workspace
 from ..web import choices, form_status, grouped_choices, page_arg, refuse, show_refusal
 from . import bp
-from .forms import ANY, PRIORITY_PAIRS, BulkForm, QueueFilterForm, TicketForCustomerForm
+from .forms import (
+    ANY,
+    PRIORITY_PAIRS,
+    BulkForm,
+    QueueFilterForm,
+    TicketForCustomerForm,
+    custom_fields_form,
+    custom_values,
+)
 from .tools_views import queue_tools
 
 
@@ -154,7 +163,8 @@ def export_csv():
 @bp.route("/tickets/new", methods=["GET", "POST"])
 def new_ticket():
     """Open a ticket for a customer who phoned or wrote in."""
-    form = TicketForCustomerForm()
+    form = custom_fields_form(fields_for(current_user, any_category=True),
+                              TicketForCustomerForm)()
     form.set_categories(customer.category_choices())
     status = form_status(form)
     if form.validate_on_submit():
@@ -163,10 +173,12 @@ def new_ticket():
                 current_user, customer_email=form.customer_email.data,
                 subject=form.subject.data, description=form.description.data,
                 category_id=form.category.data, priority=form.priority.data,
-                order_reference=form.order_reference.data, files=form.attachments.data)
+                order_reference=form.order_reference.data, files=form.attachments.data,
+                custom_values=custom_values(form))
         except DomainError as error:
             status = show_refusal(form, error, "customer_email")
         else:
             flash(f"Ticket {ticket.number} is open for {ticket.requester.name}.", "success")
             return redirect(url_for(".ticket", number=ticket.number))
-    return render_template("agent/new_ticket.html", form=form), status
+    return render_template("agent/new_ticket.html", form=form,
+                           custom_fields=fields_for(current_user, any_category=True)), status

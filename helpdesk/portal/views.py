@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ..permissions import get_visible_ticket
 from ..services.errors import DomainError
+from ..services.fields.definitions import fields_for
 from ..services.files.uploads import describe_limit
 from ..services.people import mail_links
 from ..services.text.markdown import render_markdown
@@ -14,7 +15,7 @@ from ..services.tickets import feedback as ticket_feedback
 from ..services.tickets import status as ticket_status
 from ..web import form_status, paginate, refusal_status, refuse, show_refusal
 from . import bp
-from .forms import FeedbackForm, NewTicketForm, ReplyForm
+from .forms import FeedbackForm, NewTicketForm, ReplyForm, custom_fields_form, custom_values
 
 PER_PAGE = 20
 
@@ -72,7 +73,8 @@ def new_ticket():
             flash(error.message, "info")
             return redirect(url_for(".ticket", number=request.args["follow_up"]))
         data = portal.follow_up_defaults(parent)
-    form = NewTicketForm(data=data)
+    form = custom_fields_form(fields_for(current_user, any_category=True),
+                              NewTicketForm)(data=data)
     form.set_categories(portal.category_choices())
     status = form_status(form)
     if form.validate_on_submit():
@@ -80,14 +82,16 @@ def new_ticket():
             ticket = portal.open_ticket(
                 current_user, subject=form.subject.data, description=form.description.data,
                 category_id=form.category.data, order_reference=form.order_reference.data,
-                files=form.attachments.data, follow_up=form.follow_up.data)
+                files=form.attachments.data, follow_up=form.follow_up.data,
+                custom_values=custom_values(form))
         except DomainError as error:
             status = show_refusal(form, error)
         else:
             flash(f"Ticket {ticket.number} is open. We will answer you on this page.",
                   "success")
             return redirect(url_for(".ticket", number=ticket.number))
-    return render_template("portal/new_ticket.html", form=form), status
+    return render_template("portal/new_ticket.html", form=form,
+                           custom_fields=fields_for(current_user, any_category=True)), status
 
 
 # --- the ticket page -------------------------------------------------------------------

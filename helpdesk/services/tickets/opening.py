@@ -7,6 +7,8 @@ from ...extensions import db
 from ...models import Category, Priority, Status, Ticket, User, utcnow
 from .. import audit, events, notifications
 from ..errors import Forbidden, InvalidInput
+from ..fields.definitions import fields_for
+from ..fields.values import check_values, write_values
 from ..files.attachments import Upload, check_uploads, real_uploads, store_uploads
 from ..ids import parse_id
 from ..people.directory import active_admins
@@ -28,6 +30,10 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
     category = active_category(category_id)
     files = real_uploads(files)
     check_uploads(files)
+    checked = {}
+    if custom_values is not None:  # pages and the API; mail brings no fields
+        cat_id = category.id if category else None
+        checked = check_values(fields_for(created_by, cat_id), custom_values, cat_id)
     with unit_of_work():
         now = utcnow()
         ticket = Ticket(
@@ -44,6 +50,7 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
         db.session.add(ticket)
         db.session.flush()
         store_uploads(files, ticket=ticket, uploader=created_by)
+        write_values(ticket, checked)
         audit.record(ticket, created_by, "created", note=f"for {requester.email}"
                      if created_by.id != requester.id else None)
         if files:
