@@ -46,19 +46,18 @@ def share_choices(refs) -> list:
 def queue_tools(args: MultiDict, refs, filter_form) -> dict:
     """What the queue's partials need: the views (with counts), the save form and the
     tag suggestions. `filter_form(args, refs)` is the queue's own filter form."""
-    views = saved_views.views_for(current_user)
+    views, default_id = saved_views.views_and_default(current_user)
     counts = {}
     for view in views[:COUNTED_VIEWS]:
         form = filter_form(MultiDict(parse_qsl(view.query)), refs)
         form.validate()
         counts[view.id] = queues.count(current_user, form.filters())
     current = saved_views.clean_query(list(args.items(multi=True)))
-    default = saved_views.default_view(current_user)
     save_form = SaveViewForm(formdata=None, query=current)
     save_form.share.choices = share_choices(refs)
     return {"saved_views": views, "view_counts": counts, "current_query": current,
-            "default_view_id": default.id if default else None, "save_view_form": save_form,
-            "tag_suggestions": tags.suggestions(),
+            "default_view_id": default_id, "save_view_form": save_form,
+            "tag_suggestions": None,  # filled by static/js/tags.js from /agent/tags.json
             "filter_fields": fields_for(current_user, any_category=True)}
 
 

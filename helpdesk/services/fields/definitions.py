@@ -2,9 +2,9 @@
 categories, visible to customers or to staff only. Each change is audited."""
 import re
 
-from flask import g
+from flask import has_request_context, request
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ... import permissions
 from ...extensions import db
@@ -17,12 +17,24 @@ KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MAX_OPTIONS = 50
 
 
+def request_cache() -> dict:
+    """Per request (the WSGI environ, never shared between requests): the definitions."""
+    if not has_request_context():
+        return {}
+    return request.environ.setdefault("helpdesk.custom_fields", {})
+
+
 def all_fields(*, active_only: bool = False) -> list[CustomField]:
-    query = (select(CustomField).options(selectinload(CustomField.categories))
-             .order_by(CustomField.position, CustomField.label))
-    if active_only:
-        query = query.where(CustomField.active.is_(True))
-    return list(db.session.scalars(query))
+    """The definitions with their categories, in one statement; cached for the request
+    (a page asks several times: forms, filters, values) and dropped by save_field."""
+    cache = request_cache()
+    if active_only not in cache:
+        query = (select(CustomField).options(joinedload(CustomField.categories))
+                 .order_by(CustomField.position, CustomField.label))
+        if active_only:
+            query = query.where(CustomField.active.is_(True))
+        cache[active_only] = list(db.session.scalars(query).unique())
+    return cache[active_only]
 
 
 def fields_for(viewer: User | None, category_id: int | None = None, *,
@@ -88,5 +100,5 @@ def save_field(admin: User, field: CustomField | None, *, key: str, label: str, 
         field.categories = categories
         audit.record(None, admin, "custom_field_" + ("created" if created else "updated"),
                      note=f"{label} ({key})")
-    g.pop("_custom_fields_by_key", None)  # the queue's per-request cache (values.py)
+    request_cache().clear()
     return field

@@ -10,7 +10,6 @@ ticket_id), covering, never a scan of the values table; numbers and dates use th
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask import g, has_app_context
 from sqlalchemy import delete, false, select
 
 from ... import permissions
@@ -150,8 +149,11 @@ def display(kind: str, text, number, day):
 
 def ticket_values(ticket: Ticket, viewer: User | None) -> list[tuple[CustomField, list]]:
     """(field, values) for the fields that apply to this ticket and this viewer."""
+    fields = fields_for(viewer, ticket.category_id)
+    if not fields:
+        return []
     by_key = values_by_ticket([ticket.id], viewer).get(ticket.id, {})
-    return [(f, by_key.get(f.key, [])) for f in fields_for(viewer, ticket.category_id)]
+    return [(f, by_key.get(f.key, [])) for f in fields]
 
 
 def update_ticket_fields(ticket: Ticket, actor: User, raw: dict) -> list[str]:
@@ -186,12 +188,7 @@ def update_ticket_fields(ticket: Ticket, actor: User, raw: dict) -> list[str]:
 
 
 def _fields_by_key() -> dict[str, CustomField]:
-    if has_app_context():
-        cached = g.get("_custom_fields_by_key")
-        if cached is None:
-            cached = g._custom_fields_by_key = {f.key: f for f in all_fields(active_only=True)}
-        return cached
-    return {f.key: f for f in all_fields(active_only=True)}
+    return {f.key: f for f in all_fields(active_only=True)}  # cached for the request
 
 
 def filter_condition(key: str, value: str):

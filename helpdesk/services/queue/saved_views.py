@@ -7,6 +7,7 @@ the queue's own count function (services.queue.filters.count)."""
 from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from ... import permissions
 from ...extensions import db
@@ -48,6 +49,20 @@ def views_for(user: User) -> list[SavedView]:
     return list(db.session.scalars(
         select(SavedView).where(_visible(user))
         .order_by(SavedView.owner_id.is_not(None), SavedView.position, SavedView.id)))
+
+
+def views_and_default(user: User) -> tuple[list[SavedView], int | None]:
+    """The views (as views_for) and the id of the person's default among them, in one
+    statement (the queue's side bar)."""
+    if not user.is_staff:
+        return [], None
+    rows = db.session.execute(
+        select(SavedView, DefaultView.view_id)
+        .outerjoin(DefaultView, and_(DefaultView.view_id == SavedView.id,
+                                     DefaultView.user_id == user.id))
+        .options(joinedload(SavedView.team)).where(_visible(user))
+        .order_by(SavedView.owner_id.is_not(None), SavedView.position, SavedView.id)).all()
+    return [view for view, _ in rows], next((d for _, d in rows if d is not None), None)
 
 
 def get_view(user: User, view_id) -> SavedView:
