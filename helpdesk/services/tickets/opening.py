@@ -37,7 +37,7 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
     with unit_of_work():
         now = utcnow()
         ticket = Ticket(
-            number=next_ticket_number(), subject=" ".join(subject.split()),
+            subject=" ".join(subject.split()),
             description=description.strip(), category=category,
             description_format="text" if channel == "mail" else "markdown",
             team_id=category.default_team_id if category else None,
@@ -47,10 +47,15 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
             parent=parent, channel=channel, created_at=now, updated_at=now, last_activity_at=now,
             public_activity_at=now)
         apply_sla(ticket, now)
+        # Files first, the number last: taking the number locks the counter row until
+        # commit, and every other new ticket waits on that lock, so no upload (possibly
+        # to object storage) happens while it is held. No flush before the number exists.
+        with db.session.no_autoflush:
+            store_uploads(files, ticket=ticket, uploader=created_by)
+            ticket.number = next_ticket_number()
         db.session.add(ticket)
         db.session.flush()
-        store_uploads(files, ticket=ticket, uploader=created_by)
-        write_values(ticket, checked)
+        write_values(ticket, checked)  # needs the ticket's id
         audit.record(ticket, created_by, "created", note=f"for {requester.email}"
                      if created_by.id != requester.id else None)
         if files:
