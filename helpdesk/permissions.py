@@ -350,6 +350,26 @@ def can_change_teams(admin, user: User) -> bool:
     return is_admin(admin) and user.is_staff
 
 
+# --- agents' tools: saved views and macros ------------------------------------------------
+
+def can_share(user) -> bool:
+    """Shared saved views and shared macros are the admins'."""
+    return is_admin(user)
+
+
+def can_manage_view(user, view) -> bool:
+    """A personal view is its owner's; a shared one the admins'."""
+    if view.owner_id is not None:
+        return is_staff(user) and view.owner_id == user.id
+    return is_admin(user)
+
+
+def can_manage_macro(user, macro) -> bool:
+    if macro.owner_id is not None:
+        return is_staff(user) and macro.owner_id == user.id
+    return is_admin(user)
+
+
 # --- templates -----------------------------------------------------------------------------
 
 _TEMPLATE_POLICY: dict[str, Callable] = {
@@ -372,6 +392,8 @@ _TEMPLATE_POLICY: dict[str, Callable] = {
     "can_reset_two_factor": can_reset_two_factor,
     "can_reopen": can_reopen, "may_open_console_page": may_open_console_page,
     "can_merge": can_merge, "can_link": can_link,
+    "can_share": can_share, "can_manage_view": can_manage_view,
+    "can_manage_macro": can_manage_macro,
 }
 # Facts about a ticket that decide what a page shows, whoever looks.
 _TEMPLATE_FACTS: dict[str, Callable] = {

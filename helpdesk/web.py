@@ -36,12 +36,15 @@ from .services.errors import Conflict, DomainError, Forbidden, NotFound, TooMany
 from .services.files.attachments import storage
 from .services.files.storage import validate_key
 from .services.ids import MAX_ID, parse_id
+from .services.text.markdown import attachment_resolver
+from .services.text.markdown import render as render_text_as
 
 __all__ = [
     "MAX_PAGE", "EmptyForm", "IdConverter", "account_label", "attachment_url", "choices",
     "form_status", "grouped_choices", "init_app", "local_url", "optional_id", "page_arg",
     "paginate", "parse_id", "priority_label", "refusal_status", "refuse", "show_refusal",
     "staff_label", "status_label", "ticket_url", "exact_time", "relative_time", "preview_kind",
+    "message_html", "description_html",
 ]
 
 
@@ -194,6 +197,20 @@ def preview_kind(attachment) -> str | None:
     if content_type == "application/pdf":
         return "pdf"
     return None
+
+
+def message_html(message, *, images: bool = True):
+    """A message's body as the viewer sees it (the one renderer: services.text.markdown).
+    Images resolve only to the message's own attachments, via the download route."""
+    resolve = attachment_resolver(message.attachments, attachment_url) if images else None
+    return render_text_as(message.body, getattr(message, "format", "text"), resolve)
+
+
+def description_html(ticket, files=(), *, images: bool = True):
+    """A ticket's description; its images may name the files it was opened with."""
+    resolve = attachment_resolver(files, attachment_url) if images else None
+    return render_text_as(ticket.description, getattr(ticket, "description_format", "text"),
+                          resolve)
 
 
 def ticket_url(ticket) -> str:
@@ -371,6 +388,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(priority_label)
     app.add_template_global(ticket_url)
     app.add_template_global(attachment_url)
+    app.add_template_filter(message_html)
+    app.add_template_filter(description_html)
     app.add_template_global(staff_label)
     app.add_template_global(account_label)
     app.add_template_global(delivery_state)

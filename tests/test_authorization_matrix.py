@@ -130,6 +130,22 @@ EXPECTED = {
     ("agent.organizations_list", "GET"): STAFF,
     ("agent.organization", "GET"): STAFF,
     ("agent.original_mail", "GET"): STAFF,  # the .eml of a mail received
+    # Agents' tools: Markdown preview, saved views, tags, macros, custom fields.
+    ("public.markdown_preview", "POST"): SIGNED_IN,
+    ("portal.preview_reply", "POST"): OWN_TICKET,
+    ("agent.preview_reply", "POST"): STAFF_TICKET,
+    ("agent.save_view", "POST"): STAFF,
+    ("agent.move_view", "POST"): STAFF,       # a shared view: agents are refused (flashed)
+    ("agent.delete_view", "POST"): STAFF,
+    ("agent.default_view", "POST"): STAFF,
+    ("agent.clear_default_view", "POST"): STAFF,
+    ("agent.tag_suggestions", "GET"): STAFF,
+    ("agent.apply_macro", "POST"): STAFF_TICKET,
+    ("agent.save_custom_fields", "POST"): ASSIGNEE_WORK,
+    ("agent.macro_list", "GET"): STAFF,
+    ("agent.edit_macro", "GET"): STAFF,
+    ("agent.edit_macro", "POST"): STAFF,      # the service refuses agents on shared ones
+    ("agent.delete_macro", "POST"): STAFF,
 }
 ADMIN_ROUTES = (
     ("agent_teams", "GET"), ("agent_teams", "POST"), ("agents", "GET"),
@@ -152,6 +168,8 @@ ADMIN_ROUTES = (
     ("delete_webhook", "POST"), ("webhook_deliveries", "GET"),
     ("retry_webhook_delivery", "POST"),
     ("mail_log_page", "GET"), ("retry_mail", "POST"), ("incoming_mail", "GET"),
+    ("tags", "GET"), ("rename_tag", "POST"), ("custom_fields", "GET"),
+    ("edit_custom_field", "GET"), ("edit_custom_field", "POST"),
 )
 EXPECTED.update({(f"admin.{name}", method): ADMINS for name, method in ADMIN_ROUTES})
 # product.md: "admins and agents edit" the FAQ.
@@ -245,6 +263,24 @@ def _own_session(people) -> int:
     return db.session.scalar(db.select(db.func.max(UserSession.id)))
 
 
+def _shared_row(kind: str, people) -> int:
+    """A shared saved view, shared macro or custom field (made again if an admin's
+    request deleted it)."""
+    from helpdesk.models import CustomField, Macro, SavedView
+    model = {"view": SavedView, "macro": Macro, "field": CustomField}[kind]
+    found = db.session.scalar(db.select(model.id).order_by(model.id))
+    if found is None:
+        row = {"view": lambda: SavedView(name="Matrix", query="", shared=True, position=1),
+               "macro": lambda: Macro(title="Matrix", body="Hi", actions="{}"),
+               "field": lambda: CustomField(key="matrix", label="Matrix", kind="text",
+                                            required=False, customer_visible=True,
+                                            options="", active=True, position=0)}[kind]()
+        db.session.add(row)
+        db.session.commit()
+        found = row.id
+    return found
+
+
 def _url_args(rule, people, ticket):
     """Concrete values for the rule's URL parameters."""
     values = {}
@@ -286,6 +322,12 @@ def _url_args(rule, people, ticket):
             values[arg] = _own_token(people)
         elif arg == "session_id":
             values[arg] = _own_session(people)
+        elif arg == "view_id":
+            values[arg] = _shared_row("view", people)
+        elif arg == "macro_id":
+            values[arg] = _shared_row("macro", people)
+        elif arg == "field_id":
+            values[arg] = _shared_row("field", people)
         else:
             raise AssertionError(f"no sample value for <{arg}> in {rule.rule}")
     return values

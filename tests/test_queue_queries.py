@@ -49,7 +49,7 @@ def test_the_queue_uses_the_same_number_of_statements_for_5_and_40_rows(app, cli
     _tickets(35)
     assert _queue_statements(client) == few
     assert _queue_statements(client, "/agent/queue?q=query&sort=priority") == few_search
-    assert few <= 12, few
+    assert few <= 13, few  # + saved views, custom-field definitions, macros (bulk "Apply macro")
 
 
 def _file(name):

@@ -28,6 +28,7 @@ from . import (  # noqa: E402,F401
     people_views,
     reference_views,
     settings_views,
+    tools_views,
     views,
     webhook_views,
 )

@@ -21,8 +21,15 @@ from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import PRIORITY_LABELS, STATUS_LABELS, Priority, Status
-from ..portal.forms import NewTicketForm
-from ..services.queue.filters import DEFAULT_SORT, OLD_SORTS, SORTS, QueueFilters, sort_value
+from ..portal.forms import NewTicketForm, custom_fields_form, custom_values  # noqa: F401
+from ..services.queue.filters import (
+    DEFAULT_SORT,
+    OLD_SORTS,
+    SORTS,
+    QueueFilters,
+    sort_value,
+    split_tag_terms,
+)
 from ..web import choices, parse_id
 
 STATUS_PAIRS = [(s.value, STATUS_LABELS[s]) for s in Status]
@@ -55,6 +62,13 @@ class QueueFilterForm(FlaskForm):
     overdue = BooleanField("Overdue")
     open_only = BooleanField("Open only", default=True)
     filtered = HiddenField(default="1")
+    # agents-tools: tags (also `tag:NAME` in Search) and custom fields (`cf_<key>=value`).
+    tags = StringField("Tags", validators=[Optional(), Length(max=300)],
+                       description="Comma-separated; or type tag:NAME in Search",
+                       render_kw={"list": "tag-suggestions", "autocomplete": "off"})
+    tags_mode = SelectField("Match tags", choices=choices([("any", "Any of them"),
+                                                           ("all", "All of them")]),
+                            default="any", validators=[Optional()])
 
     def validate_created_to(self, field):
         if field.data and self.created_from.data and field.data < self.created_from.data:
@@ -67,9 +81,17 @@ class QueueFilterForm(FlaskForm):
         self.filtered.data = "1"
         if self.sort.data in OLD_SORTS:  # a link from before the sort words changed
             self.sort.data = OLD_SORTS[self.sort.data]
+        self.field_values = tuple(
+            (key[3:], value.strip()[:200]) for key, value in
+            (formdata.items(multi=True) if hasattr(formdata, "items") else [])
+            if key.startswith("cf_") and len(key) <= 43 and value and value.strip())[:10]
 
     def filters(self) -> QueueFilters:
         """The filters as checked; a value that failed its check is left out."""
+        text, tag_terms = split_tag_terms((self.q.data or "").strip())
+        tags = tuple(dict.fromkeys(
+            [t.strip().lower()[:50] for t in (self.tags.data or "").split(",") if t.strip()]
+            + list(tag_terms)))[:10]
         return QueueFilters(
             status=self.status.data if self.status.data in set(Status) else None,
             priority=self.priority.data if self.priority.data in set(Priority) else None,
@@ -78,8 +100,10 @@ class QueueFilterForm(FlaskForm):
             organization_id=parse_id(self.organization.data), mine=bool(self.mine.data),
             unassigned=bool(self.unassigned.data), overdue=bool(self.overdue.data),
             open_only=bool(self.open_only.data), created_from=self.created_from.data,
-            created_to=self.created_to.data, search=(self.q.data or "").strip(),
-            sort=sort_value(self.sort.data))
+            created_to=self.created_to.data, search=text,
+            sort=sort_value(self.sort.data),
+            tags=tags, tags_all=self.tags_mode.data == "all" or bool(tag_terms),
+            field_values=getattr(self, "field_values", ()))
 
 
 class BulkForm(FlaskForm):
@@ -88,6 +112,9 @@ class BulkForm(FlaskForm):
                                      validators=[DataRequired("Tick at least one ticket.")])
     bulk_action = SelectField("Bulk action", validate_choice=False,
                               validators=[DataRequired("Choose what to do.")])
+    bulk_tag = StringField("Tag", validators=[Optional(), Length(max=50)],
+                           description="For “Add tag” and “Remove tag”",
+                           render_kw={"list": "tag-suggestions", "autocomplete": "off"})
     next = HiddenField()
 
 
@@ -181,7 +208,8 @@ class DetailsForm(VersionedForm):
                                 validators=[Optional()],
                                 description="UTC. Leave empty to use the SLA target.")
     tags = StringField("Tags", validators=[Optional(), Length(max=500)],
-                       description="Comma-separated, e.g. refund, carrier")
+                       description="Comma-separated, e.g. refund, carrier",
+                       render_kw={"list": "tag-suggestions", "autocomplete": "off"})
     estimated_hours = DecimalField("Estimated hours", places=2, validators=[
         Optional(), NumberRange(min=0, max=10000, message="Use 0 to 10,000 hours.")])
     actual_hours = DecimalField("Actual hours", places=2, validators=[

@@ -43,6 +43,7 @@ from .forms import (
     TicketUpdateForm,
     UnlinkForm,
 )
+from .tools_views import workspace_tools
 
 FORMS = {"reply_form": ReplyForm, "update_form": TicketUpdateForm, "take_form": TakeForm,
          "escalate_form": EscalateForm, "merge_form": MergeForm, "link_form": LinkForm,
@@ -122,7 +123,7 @@ def render_ticket(number: str, status: int = 200, kept=(), *, held: Held | None 
                                  if c.active or c.id == ticket.category_id])
     return render_template("agent/ticket.html", ws=page, ticket=ticket, refs=refs,
                            kept=kept, held=held, related=linking.related_tickets(ticket),
-                           **forms), status
+                           **{**workspace_tools(ticket), **forms}), status
 
 
 def hold_if_stale(number: str, ticket, form_name: str, form, kept=()):

@@ -16,14 +16,25 @@ from werkzeug.datastructures import MultiDict
 from ..models import STATUS_LABELS, Status
 from ..permissions import can_assign, can_export_tickets, require
 from ..services.errors import DomainError
+from ..services.fields.definitions import fields_for
 from ..services.people import organizations
 from ..services.queue import filters as queues
+from ..services.queue import saved_views
 from ..services.reporting import export
 from ..services.tickets import bulk as bulk_actions
-from ..services.tickets import customer, opening, workspace
+from ..services.tickets import customer, macros, opening, workspace
 from ..web import choices, form_status, grouped_choices, page_arg, refuse, show_refusal
 from . import bp
-from .forms import ANY, PRIORITY_PAIRS, BulkForm, QueueFilterForm, TicketForCustomerForm
+from .forms import (
+    ANY,
+    PRIORITY_PAIRS,
+    BulkForm,
+    QueueFilterForm,
+    TicketForCustomerForm,
+    custom_fields_form,
+    custom_values,
+)
+from .tools_views import queue_tools
 
 
 def _filter_form(args: MultiDict, refs) -> QueueFilterForm:
@@ -50,7 +61,10 @@ def bulk_choices(refs) -> list:
         "Assign to": assign,
         "Set status": [(f"status:{s.value}", STATUS_LABELS[s]) for s in Status],
         "Set priority": [(f"priority:{v}", label) for v, label in PRIORITY_PAIRS],
-        "Merge": [(MERGE_INTO, "Merge into…")]})
+        "Merge": [(MERGE_INTO, "Merge into…")],
+        "Tags (name it in “Tag”)": [("tag:add", "Add tag"), ("tag:remove", "Remove tag")],
+        "Apply macro": [(f"macro:{m.id}", m.title)
+                        for m in macros.macros_for(current_user)]})
 
 
 def _queue_args(args: MultiDict) -> dict:
@@ -74,11 +88,15 @@ def render_queue(args: MultiDict, bulk_form: BulkForm | None = None, status: int
         "agent/queue.html", form=form, page=page, bulk_form=bulk_form,
         counts=queues.side_counts(current_user), side_links=queues.SIDE_LINKS,
         active_link=queues.active_side_link(filters), sort=filters.sort,
-        query_args=_queue_args(args)), status
+        query_args=_queue_args(args), **queue_tools(args, refs, _filter_form)), status
 
 
 @bp.get("/queue")
 def queue():
+    if not request.args:  # the bare queue opens with the agent's default view, if any
+        default = saved_views.default_view(current_user)
+        if default is not None and default.query:
+            return redirect(url_for(".queue") + "?" + default.query)
     return render_queue(request.args)
 
 
@@ -100,7 +118,7 @@ def bulk():
     if form.validate():
         try:
             result = bulk_actions.bulk_update(current_user, form.ticket_ids.data,
-                                           form.bulk_action.data)
+                                              form.bulk_action.data, tag=form.bulk_tag.data)
         except DomainError as error:
             status = show_refusal(form, error, "bulk_action")
         else:
@@ -157,7 +175,8 @@ def export_csv():
 @bp.route("/tickets/new", methods=["GET", "POST"])
 def new_ticket():
     """Open a ticket for a customer who phoned or wrote in."""
-    form = TicketForCustomerForm()
+    form = custom_fields_form(fields_for(current_user, any_category=True),
+                              TicketForCustomerForm)()
     form.set_categories(customer.category_choices())
     status = form_status(form)
     if form.validate_on_submit():
@@ -166,10 +185,12 @@ def new_ticket():
                 current_user, customer_email=form.customer_email.data,
                 subject=form.subject.data, description=form.description.data,
                 category_id=form.category.data, priority=form.priority.data,
-                order_reference=form.order_reference.data, files=form.attachments.data)
+                order_reference=form.order_reference.data, files=form.attachments.data,
+                custom_values=custom_values(form))
         except DomainError as error:
             status = show_refusal(form, error, "customer_email")
         else:
             flash(f"Ticket {ticket.number} is open for {ticket.requester.name}.", "success")
             return redirect(url_for(".ticket", number=ticket.number))
-    return render_template("agent/new_ticket.html", form=form), status
+    return render_template("agent/new_ticket.html", form=form,
+                           custom_fields=fields_for(current_user, any_category=True)), status

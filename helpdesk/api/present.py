@@ -9,6 +9,8 @@ from flask import url_for
 
 from .. import permissions
 from ..models import Attachment, AuditEvent, Message, Ticket, User
+from ..services.fields.definitions import all_fields
+from ..services.fields.values import values_by_ticket
 from ..services.tickets.sla import sla_state
 from .schemas import TicketSchema
 
@@ -31,8 +33,13 @@ def attachment(row: Attachment) -> dict:
             "url": url_for("api.attachment", attachment_id=row.id)}
 
 
-def ticket(row: Ticket, viewer: User, now: datetime | None = None) -> dict:
+def ticket(row: Ticket, viewer: User, now: datetime | None = None,
+           custom: dict | None = None) -> dict:
+    """`custom`: the custom-field values of this ticket as this caller may see them
+    (lists pass them in, loaded for the page in one query; otherwise loaded here)."""
     staff = viewer.is_staff
+    if custom is None:
+        custom = values_by_ticket([row.id], viewer).get(row.id, {})
     return {
         "number": row.number, "subject": row.subject, "description": row.description,
         "status": row.status, "priority": row.priority, "category": ref(row.category),
@@ -45,7 +52,15 @@ def ticket(row: Ticket, viewer: User, now: datetime | None = None) -> dict:
         "closed_at": row.closed_at, "created_at": row.created_at,
         "updated_at": (row.last_activity_at if staff
                        else row.public_activity_at or row.created_at),
+        "custom_fields": custom_fields(custom),
     }
+
+
+def custom_fields(found: dict) -> dict:
+    """{key: value}: a list for multiple choice, else the one value."""
+    kinds = {f.key: f.kind for f in all_fields(active_only=True)} if found else {}
+    return {key: (values if kinds.get(key) == "multi" else (values[0] if values else None))
+            for key, values in found.items()}
 
 
 def ticket_detail(row: Ticket, viewer: User, files: list[Attachment]) -> dict:

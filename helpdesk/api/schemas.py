@@ -111,6 +111,9 @@ class TicketSchema(Schema):
     created_at = UtcDateTime(required=True)
     updated_at = UtcDateTime(required=True, metadata={
         "description": "The last change the caller can see (customers: not internal notes)."})
+    custom_fields = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True),
+                                metadata={"description": "Custom fields by key (a list for "
+                                          "multiple choice); customers see only theirs."})
 
 
 class FeedbackSchema(Schema):
@@ -170,6 +173,10 @@ class TicketCreateSchema(Schema):
         "description": "Agents: the e-mail of the customer the ticket is for."})
     follow_up = Text(validate=validate.Length(1, 32), metadata={
         "description": "Customers: the number of their closed ticket this follows up on."})
+    custom_fields = fields.Dict(keys=fields.String(validate=validate.Length(1, 40)),
+                                values=fields.Raw(allow_none=True),
+                                validate=validate.Length(max=50), metadata={
+        "description": "Custom fields by key; required ones of the category must be given."})
 
 
 class TicketUpdateSchema(Schema):

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from .. import permissions
 from ..models import utcnow
 from ..services.errors import InvalidInput, InvalidTransition, NotFound
+from ..services.fields.values import values_by_ticket
 from ..services.queue import listing
 from ..services.tickets import (
     assignment,
@@ -93,7 +94,9 @@ class Tickets(MethodView):
         page = listing.ticket_list(user, filters, limit=args.get("limit"),
                                    cursor=args.get("cursor"))
         now = utcnow()
-        return {"items": [present.ticket(t, user, now) for t in page.tickets],
+        custom = values_by_ticket([t.id for t in page.tickets], user)
+        return {"items": [present.ticket(t, user, now, custom.get(t.id, {}))
+                          for t in page.tickets],
                 "next_cursor": page.next_cursor, "total": page.total,
                 "total_exact": page.total_exact}
 
@@ -111,7 +114,8 @@ class Tickets(MethodView):
         user = caller_user()
         fields = {"subject": body["subject"], "description": body["description"],
                   "category_id": opening.category_id_from(body.get("category")),
-                  "order_reference": body.get("order_reference")}
+                  "order_reference": body.get("order_reference"),
+                  "custom_values": body.get("custom_fields") or {}}
         if user.is_customer:
             for name in ("requester", "priority"):
                 if name in body:

@@ -13,6 +13,9 @@ class Message(db.Model):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     body: Mapped[str] = mapped_column(Text)
+    # How the body is written: "markdown" (new messages from pages and the API) or
+    # "text" (messages from before Markdown, and mail, shown as they were).
+    format: Mapped[str] = mapped_column(String(8), default="markdown", server_default="text")
     # Internal notes are for agents and admins only; loaders filter them in the query.
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at = mapped_column(DateTime, default=utcnow, nullable=False)

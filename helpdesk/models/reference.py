@@ -1,4 +1,4 @@
-"""Reference data admins manage: FAQ, canned replies, SLA targets, settings."""
+"""Reference data admins manage: FAQ, SLA targets, settings (canned replies: Macro)."""
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,16 +20,6 @@ class FaqEntry(db.Model):
     updated_at = mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
     category = relationship("Category")
-
-
-class CannedReply(db.Model):
-    __tablename__ = "canned_replies"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(120), unique=True)
-    body: Mapped[str] = mapped_column(Text)
-    created_at = mapped_column(DateTime, default=utcnow, nullable=False)
-    updated_at = mapped_column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
 
 class SlaTarget(db.Model):

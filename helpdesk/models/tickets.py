@@ -34,6 +34,9 @@ class Ticket(db.Model):
     number: Mapped[str] = mapped_column(String(32), unique=True)
     subject: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
+    # "markdown" or "text" (tickets from before Markdown, and from mail): see Message.format.
+    description_format: Mapped[str] = mapped_column(String(8), default="markdown",
+                                                    server_default="text")
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("categories.id", ondelete="SET NULL"), index=True)
     priority: Mapped[str] = mapped_column(String(16), default=Priority.MEDIUM, index=True)
@@ -130,6 +133,9 @@ class TicketTag(db.Model):
     ticket_id: Mapped[int] = mapped_column(
         ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
     name: Mapped[str] = mapped_column(String(50), primary_key=True, index=True)
+
+    # tag:NAME and the Tags filter: ticket ids for a name from the index alone.
+    __table_args__ = (Index("ix_ticket_tags_name_ticket", "name", "ticket_id"),)
 
 
 class TicketCounter(db.Model):

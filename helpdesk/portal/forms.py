@@ -2,12 +2,16 @@
 Category choices are handed in by the view (from services.tickets.customer)."""
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
+    DecimalField,
     HiddenField,
     MultipleFileField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
+    widgets,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -58,3 +62,52 @@ class FeedbackForm(FlaskForm):
                         validators=[InputRequired(message=RATING_MESSAGE),
                                     NumberRange(min=1, max=5, message=RATING_MESSAGE)])
     comment = TextAreaField("Comment", validators=[Optional(), Length(max=5000)])
+
+
+# --- custom fields (admins define them; see services/fields) -----------------------------
+
+class Required:
+    """Marks a field required (label, `required` attribute) without refusing: whether it
+    is needed depends on the category, which services.fields.values decides."""
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        return None
+
+
+def custom_fields_form(fields, base=FlaskForm):
+    """`base` plus one WTForms field per custom field, named cf_<key> and labelled with the
+    field's own label (the checks of each kind are the service's: values.parse_one)."""
+    class CustomFieldsForm(base):
+        pass
+
+    for f in fields:
+        validators = [Required(), Optional()] if f.required else [Optional()]
+        name = f"cf_{f.key}"
+        if f.kind == "text":
+            field = StringField(f.label, validators=[*validators, Length(max=500)])
+        elif f.kind == "number":
+            field = DecimalField(f.label, validators=validators)
+        elif f.kind == "date":
+            field = DateField(f.label, validators=validators)
+        elif f.kind == "yesno":
+            field = SelectField(f.label, choices=choices([("", "—"), ("yes", "Yes"),
+                                                          ("no", "No")]),
+                                validators=validators)
+        elif f.kind == "choice":
+            field = SelectField(f.label, choices=choices([("", "—")]
+                                                         + [(c, c) for c in f.choices]),
+                                validators=validators)
+        else:  # multi
+            field = SelectMultipleField(
+                f.label, choices=choices([(c, c) for c in f.choices]), validators=validators,
+                widget=widgets.ListWidget(prefix_label=False),
+                option_widget=widgets.CheckboxInput())
+        setattr(CustomFieldsForm, name, field)
+    return CustomFieldsForm
+
+
+def custom_values(form) -> dict:
+    """{cf_<key>: value} from a CustomFieldsForm, for services.fields.values."""
+    return {name: field.data for name, field in form._fields.items()
+            if name.startswith("cf_")}

@@ -5,16 +5,18 @@ from flask_login import current_user
 
 from ..permissions import RATING_CHANGE_DAYS, get_visible_ticket
 from ..services.errors import DomainError
+from ..services.fields.definitions import fields_for
 from ..services.files import pending
 from ..services.files.uploads import describe_limit
 from ..services.people import mail_links
+from ..services.text.markdown import render_markdown
 from ..services.tickets import conversation, merging
 from ..services.tickets import customer as portal
 from ..services.tickets import feedback as ticket_feedback
 from ..services.tickets import status as ticket_status
 from ..web import form_status, paginate, refusal_status, refuse, show_refusal
 from . import bp
-from .forms import RATING_WORDS, FeedbackForm, NewTicketForm, ReplyForm
+from .forms import RATING_WORDS, FeedbackForm, NewTicketForm, ReplyForm, custom_fields_form, custom_values
 
 PER_PAGE = 20
 
@@ -72,7 +74,8 @@ def new_ticket():
             flash(error.message, "info")
             return redirect(url_for(".ticket", number=request.args["follow_up"]))
         data = portal.follow_up_defaults(parent)
-    form = NewTicketForm(data=data)
+    form = custom_fields_form(fields_for(current_user, any_category=True),
+                              NewTicketForm)(data=data)
     form.set_categories(portal.category_choices())
     status = form_status(form)
     kept = []
@@ -85,7 +88,8 @@ def new_ticket():
             ticket = portal.open_ticket(
                 current_user, subject=form.subject.data, description=form.description.data,
                 category_id=form.category.data, order_reference=form.order_reference.data,
-                files=form.attachments.data, follow_up=form.follow_up.data, kept=kept)
+                files=form.attachments.data, follow_up=form.follow_up.data, kept=kept,
+                custom_values=custom_values(form))
         except DomainError as error:
             status = show_refusal(form, error)
             kept = _keep(form, kept, error)
@@ -95,7 +99,8 @@ def new_ticket():
             return redirect(url_for(".ticket", number=ticket.number))
     elif form.is_submitted():
         kept = _keep(form, kept)
-    return render_template("portal/new_ticket.html", form=form, kept=kept), status
+    return render_template("portal/new_ticket.html", form=form, kept=kept,
+                           custom_fields=fields_for(current_user, any_category=True)), status
 
 
 def _keep(form, kept, error: DomainError | None = None):
@@ -118,7 +123,7 @@ def _without_kept_file(form, kept, template: str, **context):
 # --- the ticket page -------------------------------------------------------------------
 
 def render_ticket(ticket, *, reply_form=None, feedback_form=None, error=None, status=200,
-                  kept=()):
+                  kept=(), reply_preview=None):
     page = portal.ticket_page(current_user, ticket)
     if feedback_form is None:
         feedback_form = FeedbackForm(formdata=None)
@@ -128,7 +133,8 @@ def render_ticket(ticket, *, reply_form=None, feedback_form=None, error=None, st
     return render_template(
         "portal/ticket.html", ticket=ticket, page=page, error=error, kept=kept,
         reply_form=reply_form or ReplyForm(formdata=None), feedback_form=feedback_form,
-        rating_words=RATING_WORDS, rating_final_days=RATING_CHANGE_DAYS), status
+        rating_words=RATING_WORDS, rating_final_days=RATING_CHANGE_DAYS,
+        reply_preview=reply_preview), status
 
 
 def refused_action(ticket, error: DomainError):
@@ -175,6 +181,15 @@ def reply(number):
     else:
         kept = _keep(form, kept)
     return render_ticket(ticket, reply_form=form, status=status, kept=kept)
+
+
+@bp.post("/tickets/<number>/preview")
+def preview_reply(number):
+    """Without JavaScript: the page again, the reply as typed and its rendering above it."""
+    ticket = get_visible_ticket(current_user, number)
+    form = ReplyForm()
+    return render_ticket(ticket, reply_form=form,
+                         reply_preview=render_markdown(form.body.data or ""))
 
 
 @bp.post("/tickets/<number>/feedback")

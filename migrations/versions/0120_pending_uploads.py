@@ -2,7 +2,7 @@
 where a notification points on its ticket's page
 
 Revision ID: 0120_pending_uploads
-Revises: 0100_merge_link_presence
+Revises: 0110_agents_tools
 Create Date: 2026-12-01 23:55:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0120_pending_uploads'
-down_revision = '0100_merge_link_presence'
+down_revision = '0110_agents_tools'
 branch_labels = None
 depends_on = None
 

@@ -153,14 +153,21 @@ def delete_faq_entry(admin: User, entry: FaqEntry) -> None:
 # --- canned replies ----------------------------------------------------------------------
 
 def canned_replies() -> list[CannedReply]:
-    return list(db.session.scalars(select(CannedReply).order_by(CannedReply.title)))
+    """The shared macros (a canned reply is a macro; agents' own are not listed here)."""
+    return list(db.session.scalars(select(CannedReply).where(CannedReply.owner_id.is_(None))
+                                   .order_by(CannedReply.title)))
 
 
 def save_canned_reply(admin: User, reply: CannedReply | None, *, title: str,
                       body: str) -> CannedReply:
     title = title.strip()
+    require_admin(admin)
+    clash = db.session.scalar(select(CannedReply).where(
+        CannedReply.owner_id.is_(None), func.lower(CannedReply.title) == title.lower()))
+    if clash is not None and clash is not reply:
+        raise InvalidInput(f"“{title}” is already taken.", field="title")
     return _save(admin, CannedReply, reply, kind="canned_reply", label=title,
-                 unique="title", title=title, body=body.strip())
+                 title=title, body=body.strip())
 
 
 def delete_canned_reply(admin: User, reply: CannedReply) -> None:

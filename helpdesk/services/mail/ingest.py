@@ -223,7 +223,8 @@ def _requester_reply(ticket, customer, text, files, refused, rule) -> IngestResu
     if not customer.is_active:
         return IngestResult("ignored", "the sender's account is deactivated", ticket.number,
                             rule)
-    conversation.post_reply(ticket, customer, text or "(no text)", files=files)
+    conversation.post_reply(ticket, customer, text or "(no text)", files=files,
+                            text_format="text")
     if refused:
         _auto_reply(customer, "files_refused", subject=ticket.subject, ticket=ticket,
                     refused=refused)
@@ -234,14 +235,16 @@ def _agent_reply(ticket, agent, text, files, rule) -> IngestResult:
     marker = current_app.config["MAIL_NOTE_MARKER"]
     if marker and text.lstrip().lower().startswith(marker.lower()):
         body = text.lstrip()[len(marker):].strip()
-        conversation.post_reply(ticket, agent, body or "(no text)", internal=True, files=files)
+        conversation.post_reply(ticket, agent, body or "(no text)", internal=True, files=files,
+                                text_format="text")
         return IngestResult("note", f"an agent's note ({marker})", ticket.number, rule)
     refusal = _public_reply_refusal(ticket, agent)
     if refusal is not None:
         reason = AGENT_REFUSED_MARKER.format(reason=refusal)
         conversation.post_mail_note(ticket, agent, f"{reason}\n\n{text}", files=files)
         return IngestResult("note", f"kept internal: {refusal}", ticket.number, rule)
-    conversation.post_reply(ticket, agent, text or "(no text)", files=files)
+    conversation.post_reply(ticket, agent, text or "(no text)", files=files,
+                            text_format="text")
     return IngestResult("added", "a public reply from an agent", ticket.number, rule)
 
 

@@ -7,6 +7,7 @@ services.queue.search, and "overdue" is a SQL expression, never a Python loop. A
 rows and their requesters and assignees in a fixed number of statements.
 """
 import math
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
@@ -18,7 +19,7 @@ from sqlalchemy.sql.elements import UnaryExpression
 
 from ... import permissions
 from ...extensions import db
-from ...models import OPEN_STATUSES, Priority, Status, Ticket, User, utcnow
+from ...models import OPEN_STATUSES, Priority, Status, Ticket, TicketTag, User, utcnow
 from ..catalog.settings import ticket_prefix
 from ..errors import InvalidInput
 from . import keyset, search
@@ -64,6 +65,10 @@ class QueueFilters:
     created_to: date | None = None
     search: str = ""
     sort: str = DEFAULT_SORT
+    # agents-tools: tags (any or all of them) and custom fields ((key, value) pairs).
+    tags: tuple[str, ...] = ()
+    tags_all: bool = False
+    field_values: tuple[tuple[str, str], ...] = ()
 
     def with_(self, **changes) -> "QueueFilters":
         return replace(self, **changes)
@@ -214,7 +219,40 @@ def conditions(viewer: User, filters: QueueFilters, now: datetime | None = None,
         matched = text_match(filters)
     if matched is not None:
         where.append(matched)
+    where.extend(tag_conditions(filters.tags, every=filters.tags_all))
+    where.extend(field_conditions(filters.field_values))
     return where
+
+
+# --- tags and custom fields (agents-tools) ------------------------------------------------
+
+TAG_TERM = re.compile(r"(?:^|\s)tag:(\S+)", re.IGNORECASE)
+
+
+def split_tag_terms(text: str) -> tuple[str, tuple[str, ...]]:
+    """"tag:refund late parcel" → ("late parcel", ("refund",)): the search box's tag terms."""
+    tags = tuple(dict.fromkeys(t.lower()[:50] for t in TAG_TERM.findall(text or "")))
+    return " ".join(TAG_TERM.sub(" ", text or "").split()), tags
+
+
+def tag_conditions(tags: tuple[str, ...], *, every: bool = False) -> list:
+    """Tickets with any (or every) one of these tags: each an index range on
+    ix_ticket_tags_name_ticket (name, ticket_id) giving ticket ids."""
+    if not tags:
+        return []
+    if every:
+        return [Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.name == name))
+                for name in tags]
+    return [Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.name.in_(tags)))]
+
+
+def field_conditions(pairs: tuple[tuple[str, str], ...]) -> list:
+    """`cf_<key>=value` filters: each an index range on ticket_field_values
+    (field_id, value_*, ticket_id); see services.fields.values."""
+    if not pairs:
+        return []
+    from ..fields.values import filter_condition  # fields → queue would be a cycle
+    return [filter_condition(key, value) for key, value in pairs]
 
 
 def sort_keys(sort: str) -> list[SortKey]:

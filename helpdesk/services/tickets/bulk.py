@@ -15,7 +15,9 @@ from ..errors import DomainError, Forbidden, InvalidInput
 from ..ids import parse_id
 from ..unit_of_work import unit_of_work
 from .assignment import approved_agent, assign_ticket, change_priority, take_ticket
+from .macros import apply_macro, get_macro
 from .status import pick_status
+from .tags import change_tags, clean_tag
 
 
 @dataclass
@@ -31,7 +33,7 @@ class BulkResult:
         return grouped
 
 
-BULK_KINDS = ("assign", "status", "priority")
+BULK_KINDS = ("assign", "status", "priority", "tag", "macro")
 MAX_BULK = 200
 
 
@@ -43,7 +45,8 @@ def parse_bulk_action(value: str) -> tuple[str, str]:
     return kind, target
 
 
-def bulk_update(actor: User, ticket_ids: list[int], action: str) -> BulkResult:
+def bulk_update(actor: User, ticket_ids: list[int], action: str, *,
+                tag: str | None = None) -> BulkResult:
     """Apply one action to each ticket through the same service as a single change, one
     transaction per ticket: the allowed ones change, the others are reported."""
     kind, target = parse_bulk_action(action)
@@ -55,6 +58,17 @@ def bulk_update(actor: User, ticket_ids: list[int], action: str) -> BulkResult:
     assignee = None
     if kind == "assign":
         assignee = None if target == "none" else approved_agent(target)
+    if kind == "tag":
+        if target not in ("add", "remove"):
+            raise InvalidInput("Choose what to do with the selected tickets.",
+                               field="bulk_action")
+        try:
+            target = f"{target}:{clean_tag(tag)}"
+        except InvalidInput as error:
+            raise InvalidInput("Name the tag to add or remove (" + error.message + ")",
+                               field="bulk_tag") from None
+    if kind == "macro":
+        assignee = get_macro(actor, target)  # the macro (NotFound unless theirs or shared)
     rows = list(db.session.scalars(
         permissions.visible_tickets(actor).where(Ticket.id.in_(ids))
         .options(joinedload(Ticket.assignee), joinedload(Ticket.requester))
@@ -73,7 +87,14 @@ def bulk_update(actor: User, ticket_ids: list[int], action: str) -> BulkResult:
 
 
 def _bulk_one(ticket: Ticket, actor: User, kind: str, target: str,
-              assignee: User | None) -> bool:
+              assignee) -> bool:
+    if kind == "tag":
+        how, _, name = target.partition(":")
+        return change_tags(ticket, actor, add=[name] if how == "add" else [],
+                           remove=[name] if how == "remove" else [])
+    if kind == "macro":  # the reply and actions, as applied from the workspace
+        apply_macro(ticket, actor, assignee)
+        return True
     if kind == "status":
         return pick_status(ticket, actor, target)
     if kind == "priority":

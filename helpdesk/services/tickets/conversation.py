@@ -39,11 +39,12 @@ def thread(viewer: User, ticket: Ticket) -> list[Message]:
 
 def post_reply(ticket: Ticket, author: User, body: str, *, internal: bool = False,
                files: Sequence[Upload] = (), set_status: str | None = None,
-               kept: Sequence[PendingUpload] = ()) -> Message:
+               kept: Sequence[PendingUpload] = (), text_format: str = "markdown") -> Message:
     """A public reply or an internal note, with its files (new ones, and `kept` ones
     from an earlier attempt that failed), in one transaction. Staff may move the ticket
     in the same step (`set_status`, "send and mark pending"): the customer gets one
-    notification for the reply that says the new status, not one for each."""
+    notification for the reply that says the new status, not one for each. Written on
+    a page or through the API it is Markdown; mail passes text_format="text"."""
     body = (body or "").strip()
     if not body:
         raise InvalidInput("Write a message.", field="body")
@@ -71,6 +72,7 @@ def post_reply(ticket: Ticket, author: User, body: str, *, internal: bool = Fals
     with unit_of_work():
         now = utcnow()
         message = Message(ticket=ticket, author=author, body=body,
+                          format="text" if text_format == "text" else "markdown",
                           is_internal=internal and not author.is_customer, created_at=now)
         db.session.add(message)
         db.session.flush()
@@ -143,7 +145,7 @@ def post_mail_note(ticket: Ticket, author: User, body: str, *,
     with unit_of_work():
         now = utcnow()
         message = Message(ticket=ticket, author=author, body=body.strip() or "(no text)",
-                          is_internal=True, created_at=now)
+                          format="text", is_internal=True, created_at=now)
         db.session.add(message)
         db.session.flush()
         store_uploads(files, ticket=ticket, uploader=author, message=message)

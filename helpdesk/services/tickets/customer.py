@@ -216,7 +216,7 @@ def follow_up_defaults(parent: Ticket) -> dict:
 def open_ticket(customer: User, *, subject: str, description: str,
                 category_id: int | None = None, order_reference: str | None = None,
                 files: Sequence[Upload] = (), follow_up: str | None = None,
-                kept: Sequence = ()) -> Ticket:
+                kept: Sequence = (), custom_values: dict | None = None) -> Ticket:
     """A customer opens a ticket, possibly as a follow-up to one of their closed ones.
     A customer who signed up on the web confirms the address first."""
     if mail_links.needs_verification(customer):
@@ -225,4 +225,4 @@ def open_ticket(customer: User, *, subject: str, description: str,
     return create_ticket(
         requester=customer, created_by=customer, subject=subject, description=description,
         category_id=category_id, order_reference=order_reference, files=files,
-        parent=parent, kept=kept)
+        parent=parent, kept=kept, custom_values=custom_values)

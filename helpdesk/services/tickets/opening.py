@@ -7,6 +7,8 @@ from ...extensions import db
 from ...models import Category, Priority, Status, Ticket, User, utcnow
 from .. import audit, events, notifications
 from ..errors import Forbidden, InvalidInput
+from ..fields.definitions import fields_for
+from ..fields.values import check_values, write_values
 from ..files.attachments import Upload, check_uploads, real_uploads, store_uploads
 from ..files.pending import PendingUpload, attach_pending
 from ..ids import parse_id
@@ -20,7 +22,8 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
                   category_id: int | None = None, priority: str = Priority.MEDIUM,
                   order_reference: str | None = None, files: Sequence[Upload] = (),
                   parent: Ticket | None = None, channel: str = "web",
-                  kept: Sequence[PendingUpload] = ()) -> Ticket:
+                  kept: Sequence[PendingUpload] = (),
+                  custom_values: dict | None = None) -> Ticket:
     """Ticket, files, audit event and notifications in one transaction. `kept`: the
     creator's files kept from an attempt that failed (pending uploads)."""
     if not requester.is_customer:
@@ -30,11 +33,16 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
     category = active_category(category_id)
     files = real_uploads(files)
     check_uploads(files, already=len(kept))
+    checked = {}
+    if custom_values is not None:  # pages and the API; mail brings no fields
+        cat_id = category.id if category else None
+        checked = check_values(fields_for(created_by, cat_id), custom_values, cat_id)
     with unit_of_work():
         now = utcnow()
         ticket = Ticket(
             subject=" ".join(subject.split()),
             description=description.strip(), category=category,
+            description_format="text" if channel == "mail" else "markdown",
             team_id=category.default_team_id if category else None,
             priority=Priority(priority), status=Status.NEW, requester=requester,
             organization_id=requester.organization_id,  # see Ticket.organization_id
@@ -51,6 +59,7 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
         db.session.add(ticket)
         db.session.flush()
         attach_pending(kept, owner=created_by, ticket=ticket)  # stored already: no upload
+        write_values(ticket, checked)  # needs the ticket's id
         audit.record(ticket, created_by, "created", note=f"for {requester.email}"
                      if created_by.id != requester.id else None)
         if files or kept:

@@ -103,4 +103,5 @@ def references(*, canned: bool = False) -> References:
     return References(
         categories=known.categories, teams=known.teams, staff=known.staff,
         canned_replies=list(db.session.scalars(
-            select(CannedReply).order_by(CannedReply.title))) if canned else [])
+            select(CannedReply).where(CannedReply.owner_id.is_(None))
+            .order_by(CannedReply.title))) if canned else [])

@@ -1,0 +1,1 @@
+"""Text people write: Markdown rendered and sanitized in one place."""
