@@ -77,6 +77,27 @@ can_assign = is_admin                   # to others; agents take tickets for the
 can_delete_tickets = is_admin
 can_manage_organizations = is_admin     # name, domains, ticket sharing, members
 can_manage_webhooks = is_admin
+can_see_customer = is_staff             # a customer's page: details, organization, tickets
+
+
+# --- the queue's bulk bar -------------------------------------------------------------------
+
+def bulk_actions(user) -> tuple[str, ...]:
+    """The kinds of bulk action the queue offers this person. Agents take unassigned
+    tickets (assigning others is the admins'), and change status or priority, which the
+    services allow on their own tickets; deleting is the admins' alone."""
+    if is_admin(user):
+        return ("assign", "status", "priority", "delete")
+    if is_staff(user):
+        return ("take", "status", "priority")
+    return ()
+
+
+def bulk_statuses(user) -> list[Status]:
+    """The statuses this person may choose by hand on some ticket: never "new" (nobody
+    moves a ticket back to new), and for agents not what only admins may do."""
+    ways = manual_ways(user.role) if is_staff(user) else frozenset()
+    return [s for s in Status if any(s in allowed_targets(current, ways) for current in Status)]
 
 
 # The admin console's pages: who may open each one. Every page not listed is for
@@ -331,6 +352,7 @@ _TEMPLATE_POLICY: dict[str, Callable] = {
     "can_confirm_resolution": can_confirm_resolution, "can_withdraw": can_withdraw,
     "can_decide": can_decide, "can_change_teams": can_change_teams,
     "can_reopen": can_reopen, "may_open_console_page": may_open_console_page,
+    "bulk_actions": bulk_actions, "can_see_customer": can_see_customer,
 }
 # Facts about a ticket that decide what a page shows, whoever looks.
 _TEMPLATE_FACTS: dict[str, Callable] = {

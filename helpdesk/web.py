@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import NamedTuple, NoReturn
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, request, send_file, url_for
+from flask import Flask, abort, current_app, g, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
@@ -35,11 +35,13 @@ from .services.errors import Conflict, DomainError, Forbidden, NotFound
 from .services.files.attachments import storage
 from .services.files.storage import validate_key
 from .services.ids import MAX_ID, parse_id
+from .services.people.directory import name_with_email, shared_staff_names
+from .services.reporting.audit_log import event_name, event_verb
 
 __all__ = [
     "MAX_PAGE", "EmptyForm", "IdConverter", "account_label", "attachment_url", "choices",
     "form_status", "grouped_choices", "init_app", "local_url", "optional_id", "page_arg",
-    "paginate", "parse_id", "priority_label", "refusal_status", "refuse", "show_refusal",
+    "paginate", "parse_id", "person_name", "priority_label", "refusal_status", "refuse", "show_refusal",
     "staff_label", "status_label", "ticket_url",
 ]
 
@@ -203,6 +205,18 @@ def staff_label(user) -> str | None:
     return "Admin" if user.is_admin else "Agent"
 
 
+def person_name(user, fallback: str = "System") -> str:
+    """A person as pages, pickers and the audit log show them: the name, with the e-mail
+    address when two members of staff share that name (one statement per request, only
+    on pages that name someone)."""
+    if user is None:
+        return fallback
+    shared = g.get("_shared_staff_names")
+    if shared is None:
+        shared = g._shared_staff_names = shared_staff_names()
+    return name_with_email(user.name, user.email, shared, staff=user.is_staff)
+
+
 class DeliveryStateLabel(NamedTuple):
     label: str
     kind: str          # badge kind
@@ -286,5 +300,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(ticket_url)
     app.add_template_global(attachment_url)
     app.add_template_global(staff_label)
+    app.add_template_global(person_name)
+    app.add_template_filter(event_name)
+    app.add_template_filter(event_verb)
     app.add_template_global(account_label)
     app.add_template_global(delivery_state)

@@ -19,7 +19,13 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from ..models import PRIORITY_LABELS, STATUS_LABELS, Priority, Status
 from ..portal.forms import NewTicketForm
-from ..services.queue.filters import SORTS, QueueFilters
+from ..services.queue.filters import (
+    DEFAULT_SORT,
+    SORT_ALIASES,
+    SORTS,
+    QueueFilters,
+    sort_value,
+)
 from ..web import choices, parse_id
 
 STATUS_PAIRS = [(s.value, STATUS_LABELS[s]) for s in Status]
@@ -45,7 +51,7 @@ class QueueFilterForm(FlaskForm):
     organization = SelectField("Organization", choices=choices([ANY]), validators=[Optional()])
     created_from = DateField("Created from", validators=[Optional()])
     created_to = DateField("Created to", validators=[Optional()])
-    sort = SelectField("Sort by", choices=choices(SORTS.items()), default="activity",
+    sort = SelectField("Sort by", choices=choices(SORTS.items()), default=DEFAULT_SORT,
                        validators=[Optional()])
     mine = BooleanField("Mine")
     unassigned = BooleanField("Unassigned")
@@ -74,7 +80,12 @@ class QueueFilterForm(FlaskForm):
             unassigned=bool(self.unassigned.data), overdue=bool(self.overdue.data),
             open_only=bool(self.open_only.data), created_from=self.created_from.data,
             created_to=self.created_to.data, search=(self.q.data or "").strip(),
-            sort=self.sort.data if self.sort.data in SORTS else "activity")
+            sort=sort_value(self.sort.data))
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        super().process(formdata, obj, data, extra_filters, **kwargs)
+        if self.sort.data in SORT_ALIASES:  # an old link: shown as today's name
+            self.sort.data = sort_value(self.sort.data)
 
 
 class BulkForm(FlaskForm):
@@ -84,6 +95,9 @@ class BulkForm(FlaskForm):
     bulk_action = SelectField("Bulk action", validate_choice=False,
                               validators=[DataRequired("Choose what to do.")])
     next = HiddenField()
+    # "1" once the person confirmed (the page's confirm dialog, or the confirmation page
+    # shown without JavaScript for what cannot be undone).
+    confirmed = HiddenField()
 
 
 class ReplyForm(FlaskForm):

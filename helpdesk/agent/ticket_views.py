@@ -12,7 +12,7 @@ from ..services.errors import DomainError, NotFound
 from ..services.tickets import assignment, conversation, workspace
 from ..services.tickets import details as ticket_details
 from ..services.tickets import status as ticket_status
-from ..web import EmptyForm, choices, priority_label, show_refusal, status_label
+from ..web import EmptyForm, choices, person_name, priority_label, show_refusal, status_label
 from . import bp
 from .forms import AssignForm, DetailsForm, EscalateForm, PriorityForm, ReplyForm, StatusForm
 
@@ -61,7 +61,7 @@ def render_ticket(number: str, status: int = 200, **forms):
     forms["status_form"].status.choices = choices(
         [(s, status_label(s)) for s in [ticket.status, *page.status_targets]])
     forms["assign_form"].assignee.choices = choices(
-        [("", "Unassigned")] + [(u.id, u.name) for u in refs.staff])
+        [("", "Unassigned")] + [(u.id, person_name(u)) for u in refs.staff])
     forms["details_form"].team.choices = choices(
         [("", "No team")] + [(t.id, t.name) for t in refs.teams])
     forms["details_form"].category.choices = choices(

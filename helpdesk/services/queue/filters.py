@@ -23,11 +23,21 @@ from ..catalog.settings import ticket_prefix
 from . import search
 
 SORTS = {
-    "activity": "Last activity",
-    "created": "Newest first",
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "updated": "Last activity",
     "priority": "Priority",
     "due": "Due date",
 }
+DEFAULT_SORT = "newest"
+# Older names of the same orders, still accepted in links and saved views.
+SORT_ALIASES = {"created": "newest", "activity": "updated"}
+
+
+def sort_value(value: str | None) -> str:
+    """A `sort` from a URL as one of SORTS (unknown values: the default)."""
+    value = SORT_ALIASES.get(value or "", value or "")
+    return value if value in SORTS else DEFAULT_SORT
 PRIORITY_RANK = literal_column(search.PRIORITY_RANK_SQL.replace(
     "CASE priority", "CASE tickets.priority"))
 
@@ -48,7 +58,7 @@ class QueueFilters:
     created_from: date | None = None
     created_to: date | None = None
     search: str = ""
-    sort: str = "activity"
+    sort: str = DEFAULT_SORT
 
     def with_(self, **changes) -> "QueueFilters":
         return replace(self, **changes)
@@ -164,8 +174,11 @@ def conditions(viewer: User, filters: QueueFilters, now: datetime | None = None,
 def order_by(sort: str) -> list:
     """Each order is served by an index: last_activity_at, created_at, due_at, and
     ix_tickets_priority_rank; the id makes pages stable when times tie."""
-    if sort == "created":
+    sort = sort_value(sort)
+    if sort == "newest":
         return [Ticket.created_at.desc(), Ticket.id.desc()]
+    if sort == "oldest":
+        return [Ticket.created_at.asc(), Ticket.id.asc()]
     if sort == "priority":
         return [PRIORITY_RANK, Ticket.last_activity_at.desc(), Ticket.id.desc()]
     if sort == "due":
@@ -245,3 +258,45 @@ def active_side_link(filters: QueueFilters) -> str | None:
         if filters == wanted:
             return name
     return None
+
+
+def narrowed_side_link(filters: QueueFilters) -> str | None:
+    """Which side link the current view narrows (its filter, plus others): "mine" with a
+    priority chosen is still inside Mine. Only open tickets are inside the side links."""
+    if filters.status or not filters.open_only:
+        return None
+    for name in ("mine", "unassigned", "overdue"):
+        if getattr(filters, name):
+            return name
+    return "open"
+
+
+# --- searches for one ticket or one person -----------------------------------------------
+
+def looks_like_identifier(text: str) -> bool:
+    """A ticket number ("TKT-000042", "#42", "42") or an e-mail address: someone looking
+    for one ticket or one person wants it whatever its status."""
+    text = (text or "").strip()
+    if "@" in text:
+        return " " not in text
+    return bool(search.number_candidates(text, ticket_prefix(),
+                                         current_app.config["TICKET_NUMBER_DIGITS"]))
+
+
+def widened_for_identifier(filters: QueueFilters) -> QueueFilters:
+    """"Open only" does not hide the ticket or person asked for by number or e-mail."""
+    if filters.search and filters.open_only and not filters.status \
+            and looks_like_identifier(filters.search):
+        return filters.with_(open_only=False)
+    return filters
+
+
+def hidden_done_count(viewer: User, filters: QueueFilters) -> int:
+    """How many resolved or closed tickets a text search inside "Open only" leaves out
+    (the "+N closed" hint); 0 without a search, or when done tickets are shown anyway."""
+    if not filters.search or not filters.open_only or filters.status or filters.overdue:
+        return 0
+    everything = filters.with_(open_only=False)
+    where = conditions(viewer, everything)
+    where.append(Ticket.status.notin_(OPEN_STATUSES))
+    return count(viewer, everything, where=where)

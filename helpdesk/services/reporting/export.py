@@ -27,6 +27,7 @@ from ...models import (
     utcnow,
 )
 from ..errors import Forbidden
+from ..people.directory import name_with_email, shared_staff_names
 from ..queue.filters import QueueFilters, conditions, order_by, overdue_condition
 
 BATCH_ROWS = 1000
@@ -37,6 +38,7 @@ HEADER = ["Number", "Subject", "Status", "Priority", "Category", "Team", "Reques
           "Actual hours", "Organization"]
 STATUS, PRIORITY, OVERDUE = HEADER.index("Status"), HEADER.index("Priority"), \
     HEADER.index("Overdue")
+ASSIGNEE = HEADER.index("Assignee")
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -60,7 +62,8 @@ def _query(viewer, filters: QueueFilters, now: datetime):
                    Ticket.created_at, Ticket.last_activity_at, Ticket.due_at,
                    overdue_condition(now), Ticket.first_response_at, Ticket.resolved_at,
                    Ticket.closed_at, Ticket.order_reference, Ticket.estimated_hours,
-                   Ticket.actual_hours, Organization.name)
+                   Ticket.actual_hours, Organization.name,
+                   assignee.email)  # not a column of its own: tells namesakes apart
             .select_from(Ticket)
             .join(requester, requester.id == Ticket.requester_id)
             .outerjoin(assignee, assignee.id == Ticket.assignee_id)
@@ -83,9 +86,11 @@ def export_rows(viewer: User, filters: QueueFilters) -> Iterator[list[str]]:
 def _rows(viewer: User, filters: QueueFilters) -> Iterator[list[str]]:
     now = utcnow()
     query = _query(viewer, filters, now).execution_options(yield_per=BATCH_ROWS)
+    shared = shared_staff_names()
     yield HEADER
     for row in db.session.execute(query):
-        cells = list(row)
+        *cells, assignee_email = row
+        cells[ASSIGNEE] = name_with_email(cells[ASSIGNEE], assignee_email, shared)
         cells[STATUS] = STATUS_LABELS.get(Status(cells[STATUS]), cells[STATUS])
         cells[PRIORITY] = PRIORITY_LABELS.get(Priority(cells[PRIORITY]), cells[PRIORITY])
         cells[OVERDUE] = bool(cells[OVERDUE])

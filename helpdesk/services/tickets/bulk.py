@@ -14,6 +14,7 @@ from ...models import Ticket, User
 from ..errors import DomainError, Forbidden, InvalidInput
 from ..ids import parse_id
 from ..unit_of_work import unit_of_work
+from .housekeeping import delete_ticket
 from .assignment import approved_agent, assign_ticket, change_priority, take_ticket
 from .status import pick_status
 
@@ -31,7 +32,8 @@ class BulkResult:
         return grouped
 
 
-BULK_KINDS = ("assign", "status", "priority")
+BULK_KINDS = ("assign", "status", "priority", "delete")
+NEEDS_CONFIRMATION = frozenset({"delete"})  # cannot be undone: the view asks first
 MAX_BULK = 200
 
 
@@ -49,6 +51,8 @@ def bulk_update(actor: User, ticket_ids: list[int], action: str) -> BulkResult:
     kind, target = parse_bulk_action(action)
     if not actor.is_staff:
         raise Forbidden("Only agents can change tickets.")
+    if kind == "delete" and not permissions.can_delete_tickets(actor):
+        raise Forbidden("Only admins can delete tickets.", field="bulk_action")
     ids = [i for i in dict.fromkeys(ticket_ids) if parse_id(i)][:MAX_BULK]
     if not ids:
         raise InvalidInput("Tick at least one ticket.", field="ticket_ids")
@@ -74,6 +78,9 @@ def bulk_update(actor: User, ticket_ids: list[int], action: str) -> BulkResult:
 
 def _bulk_one(ticket: Ticket, actor: User, kind: str, target: str,
               assignee: User | None) -> bool:
+    if kind == "delete":
+        delete_ticket(ticket, actor, reason="Deleted from the queue (bulk)")
+        return True
     if kind == "status":
         return pick_status(ticket, actor, target)
     if kind == "priority":
@@ -87,3 +94,10 @@ def _bulk_one(ticket: Ticket, actor: User, kind: str, target: str,
         return False
     take_ticket(ticket, actor)
     return True
+
+
+def tickets_to_confirm(actor: User, ticket_ids: list[int]) -> list[Ticket]:
+    """The ticked tickets this person may see, for a confirmation page (by number)."""
+    ids = [i for i in dict.fromkeys(ticket_ids) if parse_id(i)][:MAX_BULK]
+    return list(db.session.scalars(permissions.visible_tickets(actor)
+                                   .where(Ticket.id.in_(ids)).order_by(Ticket.id)))
