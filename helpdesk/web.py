@@ -41,8 +41,8 @@ from .services.reporting.audit_log import event_name, event_verb
 __all__ = [
     "MAX_PAGE", "EmptyForm", "IdConverter", "account_label", "attachment_url", "choices",
     "form_status", "grouped_choices", "init_app", "local_url", "optional_id", "page_arg",
-    "paginate", "parse_id", "person_name", "priority_label", "refusal_status", "refuse", "show_refusal",
-    "staff_label", "status_label", "ticket_url",
+    "paginate", "parse_id", "person_name", "priority_label", "refusal_status", "refuse",
+    "show_refusal", "staff_label", "status_label", "ticket_url",
 ]
 
 

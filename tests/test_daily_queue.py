@@ -232,22 +232,22 @@ def test_a_new_category_goes_last_and_moves_up_and_down(client, admin):
     order = _order()
     assert order[-1] == "Returns"
     returns = db.session.scalar(select(Category).where(Category.name == "Returns"))
-    response = client.post(f"/admin/categories/{returns.id}/move/up")
+    response = client.post(f"/admin/categories/{returns.id}/move-up")
     assert response.status_code == 302
     assert _order() == [*order[:-2], "Returns", order[-2]]
-    client.post(f"/admin/categories/{returns.id}/move/down")
+    client.post(f"/admin/categories/{returns.id}/move-down")
     assert _order() == order
-    client.post(f"/admin/categories/{returns.id}/move/down")  # already last: stays
+    client.post(f"/admin/categories/{returns.id}/move-down")  # already last: stays
     assert _order() == order
     first = db.session.scalar(select(Category).where(Category.name == order[0]))
-    client.post(f"/admin/categories/{first.id}/move/up")
+    client.post(f"/admin/categories/{first.id}/move-up")
     assert _order() == order
 
 
 def test_an_agent_cannot_reorder_categories(client, agent):
     category = db.session.scalar(select(Category).order_by(Category.position.desc()))
     login(client, agent)
-    assert client.post(f"/admin/categories/{category.id}/move/up").status_code == 403
+    assert client.post(f"/admin/categories/{category.id}/move-up").status_code == 403
 
 
 # --- SLA targets in hours and minutes ----------------------------------------------------

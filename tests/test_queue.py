@@ -10,7 +10,7 @@ from sqlalchemy import select
 from helpdesk.extensions import db
 from helpdesk.models import Category, Priority, Status, Team, utcnow
 
-NUMBER = re.compile(r'<td data-label="Ticket"><div><a href="/agent/tickets/([A-Z]+-\d+)"')
+NUMBER = re.compile(r'<td data-label="Subject"[^>]*><a [^>]*href="/agent/tickets/([A-Z]+-\d+)"')
 
 
 def numbers(response) -> list[str]:
@@ -124,9 +124,14 @@ def test_sort_orders(app, client, agent, mix):
     tweak(mix["mine"], priority=Priority.CRITICAL)
     login(client, agent)
     n = {k: t.number for k, t in mix.items()}
-    assert numbers(client.get("/agent/queue")) == [n["overdue"], n["new"], n["theirs"], n["mine"]]
-    assert numbers(client.get("/agent/queue?sort=created")) == [
+    assert numbers(client.get("/agent/queue?sort=updated")) == [
+        n["overdue"], n["new"], n["theirs"], n["mine"]]
+    assert numbers(client.get("/agent/queue?sort=activity")) == [  # the older name
+        n["overdue"], n["new"], n["theirs"], n["mine"]]
+    assert numbers(client.get("/agent/queue")) == [  # newest first (the sort contract)
         n["mine"], n["theirs"], n["new"], n["overdue"]]
+    assert numbers(client.get("/agent/queue?sort=oldest")) == [
+        n["overdue"], n["new"], n["theirs"], n["mine"]]
     assert numbers(client.get("/agent/queue?sort=priority")) == [
         n["mine"], n["theirs"], n["overdue"], n["new"]]
     assert numbers(client.get("/agent/queue?sort=due")) == [

@@ -32,7 +32,8 @@ def categories():
                            form=EmptyForm())
 
 
-@bp.post("/categories/<id:category_id>/move/<any(up, down):direction>")
+@bp.post("/categories/<id:category_id>/move-up", defaults={"direction": "up"})
+@bp.post("/categories/<id:category_id>/move-down", defaults={"direction": "down"})
 def move_category(category_id: int, direction: str):
     category = _row(Category, category_id)
     return one_button(lambda: reference.move_category(current_user, category, direction),

@@ -14,8 +14,8 @@ from flask import (
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from ..models import STATUS_LABELS, Status
 from .. import permissions
+from ..models import STATUS_LABELS
 from ..services.errors import DomainError
 from ..services.people import organizations
 from ..services.queue import filters as queues

@@ -14,8 +14,8 @@ from ...models import Ticket, User
 from ..errors import DomainError, Forbidden, InvalidInput
 from ..ids import parse_id
 from ..unit_of_work import unit_of_work
-from .housekeeping import delete_ticket
 from .assignment import approved_agent, assign_ticket, change_priority, take_ticket
+from .housekeeping import delete_ticket
 from .status import pick_status
 
 
