@@ -15,7 +15,15 @@ from collections.abc import Iterable
 from typing import NamedTuple, NoReturn
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, request, send_file, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    has_request_context,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
@@ -211,10 +219,17 @@ def person_name(user, fallback: str = "System") -> str:
     on pages that name someone)."""
     if user is None:
         return fallback
-    shared = g.get("_shared_staff_names")
+    if not user.is_staff:
+        return user.name
+    # Kept for this request only (the WSGI environ; `g` can outlive a request).
+    cache = request.environ if has_request_context() else {}
+    shared = cache.get(_SHARED_NAMES)
     if shared is None:
-        shared = g._shared_staff_names = shared_staff_names()
-    return name_with_email(user.name, user.email, shared, staff=user.is_staff)
+        shared = cache[_SHARED_NAMES] = shared_staff_names()
+    return name_with_email(user.name, user.email, shared)
+
+
+_SHARED_NAMES = "helpdesk.shared_staff_names"
 
 
 class DeliveryStateLabel(NamedTuple):

@@ -15,7 +15,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from .. import permissions
-from ..models import STATUS_LABELS
+from ..models import STATUS_LABELS, utcnow
 from ..services.errors import DomainError
 from ..services.people import organizations
 from ..services.queue import filters as queues
@@ -91,7 +91,7 @@ def render_queue(args: MultiDict, bulk_form: BulkForm | None = None, status: int
         widened=filters is not asked,
         hidden_done=queues.hidden_done_count(current_user, filters),
         query_args=query_args, sort_links=_sort_links(query_args, filters.sort),
-        more_open=_more_filters_open(form)), status
+        more_open=_more_filters_open(form), today=utcnow().date()), status
 
 
 # Column headers that sort: (header, sort when clicked, its opposite when already on).

@@ -32,7 +32,10 @@
 
   function setup(form) {
     update(form);
-    form.addEventListener("change", function () { update(form); });
+    /* after app.js's "select all" (a document listener, so it runs after this one) */
+    form.addEventListener("change", function () {
+      window.setTimeout(function () { update(form); }, 0);
+    });
     form.addEventListener("submit", function (event) {
       var select = form.querySelector('select[name="bulk_action"]');
       var n = ticked(form);
