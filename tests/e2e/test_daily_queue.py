@@ -238,3 +238,22 @@ def test_pending_agent_and_required_marks(people):
     expect(page.get_by_role("heading", name="Your application is waiting for approval")) \
         .to_be_visible()
     look(page, "pending-agent")
+
+
+def test_without_the_script_a_bulk_delete_is_confirmed_on_a_page(people):
+    """What a browser without JavaScript gets: the form arrives unconfirmed, so the
+    server asks on a page of its own (simulated by taking out the confirmation field)."""
+    page = signed_in(people, "admin")
+    page.goto("/agent/queue?sort=oldest")
+    page.get_by_label(re.compile(r"^Pick ")).first.check()
+    number = page.locator('td[data-label="Number"]').first.inner_text().strip()
+    page.evaluate("() => document.querySelector('input[name=\"confirmed\"]').remove()")
+    field(page, "Bulk action").select_option(label="Delete the selected tickets")
+    button(page, "Apply to selected").click()
+    expect(page.get_by_role("heading", name=re.compile("Delete the selected tickets"))) \
+        .to_be_visible()
+    expect(page.get_by_text(number)).to_be_visible()
+    look(page, "bulk-delete-confirmation")
+    link(page, "Cancel").click()
+    expect(page.get_by_role("heading", name="Queue")).to_be_visible()
+    expect(page.get_by_text(number).first).to_be_visible()   # nothing was deleted
