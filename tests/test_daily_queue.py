@@ -78,7 +78,7 @@ def test_one_mark_for_overdue_and_a_skip_link_to_the_results(client, agent, thre
     login(client, agent)
     html = client.get("/agent/queue").get_data(as_text=True)
     assert html.count('class="overdue-mark"') == 1 and 'badge overdue' not in html
-    assert 'href="#results">Skip to the results</a>' in html and 'id="results"' in html
+    assert 'href="#first-result">Skip to the results</a>' in html and 'id="first-result"' in html
     assert "<summary>More filters</summary>" in html
 
 
