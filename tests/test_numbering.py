@@ -59,3 +59,29 @@ def test_concurrent_creation_gives_distinct_consecutive_numbers(app):
 def test_configured_prefix_applies_until_an_admin_sets_one(app_config, app, customer):
     app.config["TICKET_PREFIX"] = "SUP-"
     assert make_ticket(customer).number == "SUP-000001"
+
+
+def test_files_are_stored_before_the_number_is_taken(customer):
+    """Taking a number locks the counter row until commit; an upload (maybe to object
+    storage) must not happen while every other new ticket waits on that lock."""
+    import io
+
+    from helpdesk.models import TicketCounter
+
+    make_ticket(customer)
+    counter_while_reading = []
+
+    class WatchedStream(io.BytesIO):
+        def read(self, *args):
+            counter_while_reading.append(db.session.scalar(
+                db.select(TicketCounter.value).where(TicketCounter.name == "ticket")))
+            return super().read(*args)
+
+    class Upload:
+        filename = "notes.txt"
+        stream = WatchedStream(b"plain text notes\n")
+
+    ticket = opening.create_ticket(requester=customer, created_by=customer, subject="Files",
+                                   description="See the file.", files=[Upload()])
+    assert ticket.number == "TKT-000002"
+    assert counter_while_reading and set(counter_while_reading) == {1}

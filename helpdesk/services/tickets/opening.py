@@ -30,7 +30,7 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
     with unit_of_work():
         now = utcnow()
         ticket = Ticket(
-            number=next_ticket_number(), subject=" ".join(subject.split()),
+            subject=" ".join(subject.split()),
             description=description.strip(), category=category,
             team_id=category.default_team_id if category else None,
             priority=Priority(priority), status=Status.NEW, requester=requester,
@@ -39,9 +39,14 @@ def create_ticket(*, requester: User, created_by: User, subject: str, descriptio
             parent=parent, channel=channel, created_at=now, updated_at=now, last_activity_at=now,
             public_activity_at=now)
         apply_sla(ticket, now)
+        # Files first, the number last: taking the number locks the counter row until
+        # commit, and every other new ticket waits on that lock, so no upload (possibly
+        # to object storage) happens while it is held. No flush before the number exists.
+        with db.session.no_autoflush:
+            store_uploads(files, ticket=ticket, uploader=created_by)
+            ticket.number = next_ticket_number()
         db.session.add(ticket)
         db.session.flush()
-        store_uploads(files, ticket=ticket, uploader=created_by)
         audit.record(ticket, created_by, "created", note=f"for {requester.email}"
                      if created_by.id != requester.id else None)
         if files:
