@@ -364,7 +364,8 @@ def _reference(conn) -> dict:
     categories = conn.execute(text(
         "SELECT id, default_team_id FROM categories ORDER BY position, id")).all()
     sla = {p: (f, r) for p, f, r in conn.execute(text(
-        "SELECT priority, first_response_hours, resolution_hours FROM sla_targets"))}
+        "SELECT priority, first_response_minutes / 60, resolution_minutes / 60 "
+        "FROM sla_targets"))}
     return {"categories": categories, "sla": sla}
 
 

@@ -74,6 +74,27 @@ can_assign = is_admin                   # to others; agents take tickets for the
 can_delete_tickets = is_admin
 can_manage_organizations = is_admin     # name, domains, ticket sharing, members
 can_manage_webhooks = is_admin
+can_see_customer = is_staff             # a customer's page: details, organization, tickets
+
+
+# --- the queue's bulk bar -------------------------------------------------------------------
+
+def bulk_actions(user) -> tuple[str, ...]:
+    """The kinds of bulk action the queue offers this person. Agents take unassigned
+    tickets (assigning others is the admins'), and change status or priority, which the
+    services allow on their own tickets; deleting is the admins' alone."""
+    if is_admin(user):
+        return ("assign", "status", "priority", "delete")
+    if is_staff(user):
+        return ("take", "status", "priority")
+    return ()
+
+
+def bulk_statuses(user) -> list[Status]:
+    """The statuses this person may choose by hand on some ticket: never "new" (nobody
+    moves a ticket back to new), and for agents not what only admins may do."""
+    ways = manual_ways(user.role) if is_staff(user) else frozenset()
+    return [s for s in Status if any(s in allowed_targets(current, ways) for current in Status)]
 
 
 # The admin console's pages: who may open each one. Every page not listed is for
@@ -394,6 +415,7 @@ _TEMPLATE_POLICY: dict[str, Callable] = {
     "can_merge": can_merge, "can_link": can_link,
     "can_share": can_share, "can_manage_view": can_manage_view,
     "can_manage_macro": can_manage_macro,
+    "bulk_actions": bulk_actions, "can_see_customer": can_see_customer,
 }
 # Facts about a ticket that decide what a page shows, whoever looks.
 _TEMPLATE_FACTS: dict[str, Callable] = {

@@ -11,12 +11,20 @@
 Blueprints import from here; nothing here decides who may do what (permissions.py does).
 """
 import io
-from datetime import UTC, datetime
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import NamedTuple, NoReturn
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, request, send_file, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    has_request_context,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import RequestedRangeNotSatisfiable, TooManyRequests
@@ -36,15 +44,17 @@ from .services.errors import Conflict, DomainError, Forbidden, NotFound, TooMany
 from .services.files.attachments import storage
 from .services.files.storage import validate_key
 from .services.ids import MAX_ID, parse_id
+from .services.people.directory import name_with_email, shared_staff_names
+from .services.reporting.audit_log import event_name, event_verb
 from .services.text.markdown import attachment_resolver
 from .services.text.markdown import render as render_text_as
 
 __all__ = [
     "MAX_PAGE", "EmptyForm", "IdConverter", "account_label", "attachment_url", "choices",
     "form_status", "grouped_choices", "init_app", "local_url", "optional_id", "page_arg",
-    "paginate", "parse_id", "priority_label", "refusal_status", "refuse", "show_refusal",
-    "staff_label", "status_label", "ticket_url", "exact_time", "relative_time", "preview_kind",
-    "message_html", "description_html",
+    "paginate", "parse_id", "person_name", "priority_label", "refusal_status", "refuse",
+    "show_refusal", "staff_label", "status_label", "ticket_url", "exact_time", "relative_time",
+    "preview_kind", "message_html", "description_html",
 ]
 
 
@@ -245,6 +255,25 @@ def staff_label(user) -> str | None:
     return "Admin" if user.is_admin else "Agent"
 
 
+def person_name(user, fallback: str = "System") -> str:
+    """A person as pages, pickers and the audit log show them: the name, with the e-mail
+    address when two members of staff share that name (one statement per request, only
+    on pages that name someone)."""
+    if user is None:
+        return fallback
+    if not user.is_staff:
+        return user.name
+    # Kept for this request only (the WSGI environ; `g` can outlive a request).
+    cache = request.environ if has_request_context() else {}
+    shared = cache.get(_SHARED_NAMES)
+    if shared is None:
+        shared = cache[_SHARED_NAMES] = shared_staff_names()
+    return name_with_email(user.name, user.email, shared)
+
+
+_SHARED_NAMES = "helpdesk.shared_staff_names"
+
+
 class DeliveryStateLabel(NamedTuple):
     label: str
     kind: str          # badge kind
@@ -391,5 +420,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(message_html)
     app.add_template_filter(description_html)
     app.add_template_global(staff_label)
+    app.add_template_global(person_name)
+    app.add_template_filter(event_name)
+    app.add_template_filter(event_verb)
     app.add_template_global(account_label)
     app.add_template_global(delivery_state)

@@ -1,5 +1,5 @@
 """Who may open the agent pages: approved agents and admins only. Customers get 403
-(404 on a ticket URL: ticket numbers cannot be probed), pending agents 403; rejected
+(404 on a ticket or customer URL: numbers and ids cannot be probed), pending agents 403; rejected
 or suspended agents lose their session and are sent to sign in."""
 import re
 
@@ -18,7 +18,8 @@ def agent_urls(app, number):
             continue
         path = re.sub(r"<(?:int|id):\w+>", "1", rule.rule.replace("<number>", number))
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            urls.append((method, path, "<number>" in rule.rule))
+            # a ticket's or a person's page: 404 for customers (nothing can be probed)
+            urls.append((method, path, "<number>" in rule.rule or ":user_id>" in rule.rule))
     assert len(urls) >= 9
     return urls
 
@@ -77,8 +78,8 @@ def test_an_unknown_ticket_number_is_404_for_staff(app, client, agent):
 def test_only_admins_may_export_the_queue(app, client, agent, admin, ticket):
     login(client, agent)
     assert client.get("/agent/queue.csv").status_code == 403
-    assert "Export CSV" not in client.get("/agent/queue").get_data(as_text=True)
+    assert "Export this view" not in client.get("/agent/queue").get_data(as_text=True)
     client.post("/auth/logout")
     login(client, admin)
     assert client.get("/agent/queue.csv").status_code == 200
-    assert "Export CSV" in client.get("/agent/queue").get_data(as_text=True)
+    assert "Export this view" in client.get("/agent/queue").get_data(as_text=True)

@@ -37,8 +37,8 @@ def test_a_priority_change_moves_the_due_date_unless_it_was_set_by_hand(
         app, customer, agent):
     ticket = _assigned(make_ticket(customer), agent)
     assignment.change_priority(ticket, agent, Priority.URGENT)
-    urgent = db.session.get(SlaTarget, "urgent").resolution_hours
-    assert ticket.due_at - ticket.created_at == timedelta(hours=urgent)
+    urgent = db.session.get(SlaTarget, "urgent").resolution_minutes
+    assert ticket.due_at - ticket.created_at == timedelta(minutes=urgent)
     ticket.due_at, ticket.due_set_manually = ticket.created_at + timedelta(days=30), True
     db.session.commit()
     assignment.change_priority(ticket, agent, Priority.LOW)
@@ -74,9 +74,9 @@ def test_the_assignee_edits_details_with_an_audit_event_per_field(
     client.post(f"/agent/tickets/{ticket.number}/details", data=_form(
         ticket, due_at="", tags="carrier, refund", estimated_hours="2.5", actual_hours="1"))
     db.session.refresh(ticket)
-    medium = db.session.get(SlaTarget, "medium").resolution_hours
+    medium = db.session.get(SlaTarget, "medium").resolution_minutes
     assert not ticket.due_set_manually
-    assert ticket.due_at - ticket.created_at == timedelta(hours=medium)
+    assert ticket.due_at - ticket.created_at == timedelta(minutes=medium)
 
 
 def test_bad_hours_are_refused_next_to_the_field_with_the_input_kept(

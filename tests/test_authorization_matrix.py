@@ -103,6 +103,8 @@ EXPECTED = {
     ("agent.new_ticket", "POST"): STAFF,
     ("agent.bulk", "POST"): STAFF,
     ("agent.export_csv", "GET"): ADMINS,
+    ("agent.export_page", "GET"): ADMINS,   # the console's export, with its scope
+    ("agent.customer", "GET"): STAFF_TICKET,  # a customer's page: ids cannot be probed
     ("agent.ticket", "GET"): STAFF_TICKET,
     ("agent.reply", "POST"): STAFF_TICKET,  # any agent may add an internal note
     ("agent.take", "POST"): STAFF_TICKET,
@@ -170,6 +172,7 @@ ADMIN_ROUTES = (
     ("mail_log_page", "GET"), ("retry_mail", "POST"), ("incoming_mail", "GET"),
     ("tags", "GET"), ("rename_tag", "POST"), ("custom_fields", "GET"),
     ("edit_custom_field", "GET"), ("edit_custom_field", "POST"),
+    ("move_category", "POST"),
 )
 EXPECTED.update({(f"admin.{name}", method): ADMINS for name, method in ADMIN_ROUTES})
 # product.md: "admins and agents edit" the FAQ.
@@ -284,12 +287,13 @@ def _shared_row(kind: str, people) -> int:
 def _url_args(rule, people, ticket):
     """Concrete values for the rule's URL parameters."""
     values = {}
-    for arg in rule.arguments:
+    for arg in rule.arguments - set(rule.defaults or ()):
         if arg == "number":
             values[arg] = ticket.number
         elif arg == "attachment_id":
             values[arg] = db.session.scalar(db.select(Attachment.id))
-        elif arg == "user_id" and rule.endpoint == "admin.remove_organization_member":
+        elif arg == "user_id" and rule.endpoint in ("admin.remove_organization_member",
+                                                    "agent.customer"):
             values[arg] = people["owner"].id
         elif arg == "user_id":
             values[arg] = people["pending_agent"].id

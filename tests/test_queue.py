@@ -10,7 +10,7 @@ from sqlalchemy import select
 from helpdesk.extensions import db
 from helpdesk.models import Category, Priority, Status, Team, Ticket, utcnow
 
-NUMBER = re.compile(r'<td data-label="Ticket"><div><a href="/agent/tickets/([A-Z]+-\d+)"')
+NUMBER = re.compile(r'<td data-label="Subject"[^>]*><a [^>]*href="/agent/tickets/([A-Z]+-\d+)"')
 
 
 def numbers(response) -> list[str]:

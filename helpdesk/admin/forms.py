@@ -25,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..models import PRIORITY_LABELS, WEBHOOK_EVENTS, Priority
 from ..services.catalog.admin import MAX_SLA_HOURS
 from ..services.catalog.settings import MAX_AUTOCLOSE_DAYS, PREFIX_PATTERN
+from ..services.reporting.audit_log import action_choices
 from ..validators import NumberRange
 from ..web import choices, optional_id
 
@@ -39,9 +40,7 @@ class CategoryForm(FlaskForm):
     description = StringField("Description", validators=[Optional(), Length(max=255)])
     default_team_id = SelectField("Default team", coerce=optional_id, validators=[Optional()],
                                   description="New tickets in this category go to this team.")
-    position = IntegerField("Order", default=0,
-                            validators=[Optional(), NumberRange(min=0, max=9999)],
-                            description="Lower numbers are listed first.")
+    # The order is changed with the list's Move up / Move down buttons; new ones go last.
     active = BooleanField("Active (offered on the new-ticket form)", default=True)
     mail_address = EmailField("Mail address", validators=[
         Optional(), Length(max=254), Email(message="Enter an address like billing@example.com.")],
@@ -109,27 +108,51 @@ class CannedReplyForm(FlaskForm):
 
 def _hours(label: str):
     return IntegerField(label, validators=[
-        InputRequired(message="Enter a number of hours."),
-        NumberRange(min=1, max=MAX_SLA_HOURS, message=f"Use 1 to {MAX_SLA_HOURS} hours.")])
+        InputRequired(message="Enter a number of hours (0 or more)."),
+        NumberRange(min=0, max=MAX_SLA_HOURS, message=f"Use 0 to {MAX_SLA_HOURS} hours.")])
+
+
+def _minutes(label: str):
+    return IntegerField(label, default=0, validators=[
+        Optional(), NumberRange(min=0, max=59, message="Use 0 to 59 minutes.")])
+
+
+SLA_KINDS = ("first_response", "resolution")
 
 
 class SlaForm(FlaskForm):
-    """One pair of fields per priority: <priority>_first_response, <priority>_resolution."""
+    """Per priority and target: <priority>_<kind> (hours) and <priority>_<kind>_minutes.
+    Stored as minutes."""
 
     def targets(self) -> dict[str, tuple[int, int]]:
-        return {p.value: (self[f"{p.value}_first_response"].data,
-                          self[f"{p.value}_resolution"].data) for p in Priority}
+        return {p.value: tuple(self.minutes(p, kind) for kind in SLA_KINDS) for p in Priority}
+
+    def minutes(self, priority, kind: str) -> int:
+        hours = self[f"{priority.value}_{kind}"].data or 0
+        return hours * 60 + (self[f"{priority.value}_{kind}_minutes"].data or 0)
 
     def rows(self):
-        return [(p, self[f"{p.value}_first_response"], self[f"{p.value}_resolution"])
-                for p in Priority]
+        return [(p, *((self[f"{p.value}_{kind}"], self[f"{p.value}_{kind}_minutes"])
+                      for kind in SLA_KINDS)) for p in Priority]
+
+    @staticmethod
+    def initial(targets) -> dict:
+        """Form data from stored minutes: {priority: (first, resolution)}."""
+        data = {}
+        for priority, values in targets.items():
+            for kind, minutes in zip(SLA_KINDS, values, strict=True):
+                if minutes is not None:
+                    data[f"{priority.value}_{kind}"], data[f"{priority.value}_{kind}_minutes"] = \
+                        divmod(minutes, 60)
+        return data
 
 
 for _priority in Priority:
     _name = PRIORITY_LABELS[_priority]
-    setattr(SlaForm, f"{_priority.value}_first_response",
-            _hours(f"{_name}: first response (hours)"))
-    setattr(SlaForm, f"{_priority.value}_resolution", _hours(f"{_name}: resolution (hours)"))
+    for _kind, _text in zip(SLA_KINDS, ("first response", "resolution"), strict=True):
+        setattr(SlaForm, f"{_priority.value}_{_kind}", _hours(f"{_name}: {_text}, hours"))
+        setattr(SlaForm, f"{_priority.value}_{_kind}_minutes",
+                _minutes(f"{_name}: {_text}, minutes"))
 
 
 class SettingsForm(FlaskForm):
@@ -158,7 +181,8 @@ class AuditFilterForm(FlaskForm):
 
     actor = StringField("Actor", validators=[Optional(), Length(max=254)],
                         description="Name or e-mail; “system” for automatic changes")
-    action = StringField("Action", validators=[Optional(), Length(max=40)])
+    action = SelectField("Action", validators=[Optional()],
+                         choices=choices([("", "Any"), *action_choices()]))
     ticket = StringField("Ticket", validators=[Optional(), Length(max=32)])
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])

@@ -28,7 +28,17 @@ def _row(model, row_id: int | None):
 
 @bp.get("/categories")
 def categories():
-    return render_template("admin/categories.html", categories=reference.categories())
+    return render_template("admin/categories.html", categories=reference.categories(),
+                           form=EmptyForm())
+
+
+@bp.post("/categories/<id:category_id>/move-up", defaults={"direction": "up"})
+@bp.post("/categories/<id:category_id>/move-down", defaults={"direction": "down"})
+def move_category(category_id: int, direction: str):
+    category = _row(Category, category_id)
+    return one_button(lambda: reference.move_category(current_user, category, direction),
+                      done=f"“{category.name}” moved {direction}.",
+                      back=admin_url("categories"))
 
 
 @bp.route("/categories/new", methods=["GET", "POST"], defaults={"category_id": None})
@@ -43,7 +53,6 @@ def edit_category(category_id: int | None):
         reference.save_category(current_user, category, name=form.name.data,
                                 description=form.description.data, active=form.active.data,
                                 default_team_id=form.default_team_id.data,
-                                position=form.position.data,
                                 mail_address=form.mail_address.data)
     return edit_page(form, save, done=f"Category “{form.name.data}” is saved.",
                      back=admin_url("categories"),

@@ -11,8 +11,7 @@ from .handling import admin_url, edit_page
 @bp.route("/sla", methods=["GET", "POST"])
 def sla():
     current = reference.sla_targets()
-    form = SlaForm(data={f"{p.value}_{kind}": hours[i] for p, hours in current.items()
-                         for i, kind in enumerate(("first_response", "resolution"))})
+    form = SlaForm(data=SlaForm.initial(current))
     return edit_page(form, lambda: reference.save_sla_targets(current_user, form.targets()),
                      done="SLA targets are saved. They apply to tickets opened from now on.",
                      back=admin_url("sla"), title="SLA targets", template="admin/sla.html")

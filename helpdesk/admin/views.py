@@ -24,8 +24,7 @@ def audit_log():
     valid = form.validate()  # invalid filters: shown next to their fields, list unfiltered
     page = paginate(audit_log_service.audit_log_query(**(form.data if valid else {})),
                     AUDIT_PAGE_SIZE)
-    return render_template("admin/audit.html", form=form, page=page,
-                           actions=audit_log_service.AUDIT_ACTIONS), 200 if valid else 400
+    return render_template("admin/audit.html", form=form, page=page), 200 if valid else 400
 
 
 @bp.route("/tickets/<number>/delete", methods=["GET", "POST"])

@@ -17,8 +17,8 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.widgets import TextInput
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import TextInput
 
 from ..models import PRIORITY_LABELS, STATUS_LABELS, Priority, Status
 from ..portal.forms import NewTicketForm, custom_fields_form, custom_values  # noqa: F401
@@ -116,6 +116,9 @@ class BulkForm(FlaskForm):
                            description="For “Add tag” and “Remove tag”",
                            render_kw={"list": "tag-suggestions", "autocomplete": "off"})
     next = HiddenField()
+    # "1" once the person confirmed (the page's confirm dialog, or the confirmation page
+    # shown without JavaScript for what cannot be undone).
+    confirmed = HiddenField()
 
 
 REPLY, NOTE = "reply", "note"

@@ -27,7 +27,7 @@ from ..services.tickets import (
 )
 from ..services.tickets import details as ticket_details
 from ..services.tickets import status as ticket_status
-from ..web import choices, priority_label, show_refusal, status_label
+from ..web import choices, person_name, priority_label, show_refusal, status_label
 from . import bp
 from .forms import (
     NOTE,
@@ -115,7 +115,7 @@ def render_ticket(number: str, status: int = 200, kept=(), *, held: Held | None 
         [("", f"Keep as {status_label(ticket.status)}")]
         + [(s, status_label(s)) for s in page.status_targets])
     update_form.assignee.choices = choices(
-        [("", "Unassigned")] + [(u.id, u.name) for u in refs.staff])
+        [("", "Unassigned")] + [(u.id, person_name(u)) for u in refs.staff])
     update_form.team.choices = choices(
         [("", "No team")] + [(t.id, t.name) for t in refs.teams])
     update_form.category.choices = choices(

@@ -23,12 +23,13 @@ class FaqEntry(db.Model):
 
 
 class SlaTarget(db.Model):
-    """Hours to first response and to resolution, per priority."""
+    """Minutes to first response and to resolution, per priority (admins enter hours and
+    minutes)."""
     __tablename__ = "sla_targets"
 
     priority: Mapped[str] = mapped_column(String(16), primary_key=True)
-    first_response_hours: Mapped[int] = mapped_column(Integer)
-    resolution_hours: Mapped[int] = mapped_column(Integer)
+    first_response_minutes: Mapped[int] = mapped_column(Integer)
+    resolution_minutes: Mapped[int] = mapped_column(Integer)
 
 
 class Setting(db.Model):

@@ -16,7 +16,14 @@ from ..services.tickets import feedback as ticket_feedback
 from ..services.tickets import status as ticket_status
 from ..web import form_status, paginate, refusal_status, refuse, show_refusal
 from . import bp
-from .forms import RATING_WORDS, FeedbackForm, NewTicketForm, ReplyForm, custom_fields_form, custom_values
+from .forms import (
+    RATING_WORDS,
+    FeedbackForm,
+    NewTicketForm,
+    ReplyForm,
+    custom_fields_form,
+    custom_values,
+)
 
 PER_PAGE = 20
 

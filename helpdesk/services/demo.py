@@ -192,8 +192,8 @@ def _ticket_row(ctx: _Context, number: str) -> dict:
         "requester_id": rng.choice(ctx.customers), "assignee_id": None,
         "order_reference": f"ORD-{rng.randint(100000, 999999)}" if rng.random() < 0.6 else None,
         "created_at": created, "updated_at": created, "last_activity_at": created,
-        "due_at": created + timedelta(hours=sla.resolution_hours),
-        "first_response_due_at": created + timedelta(hours=sla.first_response_hours),
+        "due_at": created + timedelta(minutes=sla.resolution_minutes),
+        "first_response_due_at": created + timedelta(minutes=sla.first_response_minutes),
     }
     row["created_by_id"] = row["requester_id"]
     row["organization_id"] = ctx.organization_of.get(row["requester_id"])

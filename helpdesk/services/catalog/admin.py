@@ -22,6 +22,7 @@ from ..errors import Forbidden, InvalidInput, NotFound
 from ..unit_of_work import unit_of_work
 
 MAX_SLA_HOURS = 24 * 365
+MAX_SLA_MINUTES = MAX_SLA_HOURS * 60
 
 
 # --- shared ------------------------------------------------------------------------------
@@ -89,14 +90,46 @@ def categories() -> list[Category]:
 
 def save_category(admin: User, category: Category | None, *, name: str,
                   description: str | None, active: bool, default_team_id: int | None,
-                  position: int = 0, mail_address: str | None = None) -> Category:
-    """Categories are never deleted (tickets point at them); deactivate one instead."""
+                  position: int | None = None,
+                  mail_address: str | None = None) -> Category:
+    """Categories are never deleted (tickets point at them); deactivate one instead.
+    A new category goes last unless a position is given; an edit keeps its place."""
     name = name.strip()
     team = get(Team, int(default_team_id)) if default_team_id else None
+    if position is None:
+        position = category.position if category is not None else _next_position()
     return _save(admin, Category, category, kind="category", label=name, unique="name",
                  name=name, description=_clean(description), active=bool(active),
-                 default_team=team, position=position or 0,
+                 default_team=team, position=position,
                  mail_address=_mail_address(category, mail_address))
+
+
+def _next_position() -> int:
+    last = db.session.scalar(select(func.max(Category.position)))
+    return 0 if last is None else last + 1
+
+
+MOVES = {"up": -1, "down": 1}
+
+
+def move_category(admin: User, category: Category, direction: str) -> bool:
+    """Swap a category with its neighbour in the list's order; positions are renumbered
+    0, 1, 2 … on the way, so equal numbers from before sort themselves out. Returns
+    whether it moved (the first cannot go up, the last not down)."""
+    require_admin(admin)
+    if direction not in MOVES:
+        raise InvalidInput("Move a category up or down.")
+    ordered = categories()
+    index = next(i for i, row in enumerate(ordered) if row.id == category.id)
+    other = index + MOVES[direction]
+    if not 0 <= other < len(ordered):
+        return False
+    ordered[index], ordered[other] = ordered[other], ordered[index]
+    with unit_of_work():
+        for position, row in enumerate(ordered):
+            row.position = position
+        audit.record(None, admin, "category_moved", note=f"{category.name} {direction}")
+    return True
 
 
 def _mail_address(category: Category | None, address: str | None) -> str | None:
@@ -177,35 +210,46 @@ def delete_canned_reply(admin: User, reply: CannedReply) -> None:
 # --- SLA targets -------------------------------------------------------------------------
 
 def sla_targets() -> dict[Priority, tuple[int | None, int | None]]:
-    """Hours (first response, resolution) per priority; None where none is set."""
+    """Minutes (first response, resolution) per priority; None where none is set."""
     rows = {t.priority: t for t in db.session.scalars(select(SlaTarget))}
-    return {p: ((rows[p].first_response_hours, rows[p].resolution_hours) if p in rows
+    return {p: ((rows[p].first_response_minutes, rows[p].resolution_minutes) if p in rows
                 else (None, None)) for p in Priority}
 
 
+def duration_text(minutes: int | None) -> str:
+    """"2 h 30 min", "45 min", "8 h": how SLA targets read in the audit log."""
+    if minutes is None:
+        return "—"
+    hours, rest = divmod(minutes, 60)
+    return " ".join(part for part in (f"{hours} h" if hours else "",
+                                      f"{rest} min" if rest else "") if part) or "0 min"
+
+
 def save_sla_targets(admin: User, targets: Mapping[str, tuple[int, int]]) -> None:
-    """New targets apply to tickets opened (or re-prioritised) from now on."""
+    """Targets in minutes, per priority. New targets apply to tickets opened (or
+    re-prioritised) from now on."""
     require_admin(admin)
     for priority, (first, resolution) in targets.items():
         field = f"{priority}_first_response"
         if priority not in {p.value for p in Priority}:
             raise InvalidInput("Unknown priority.", field=field)
-        for hours in (first, resolution):
-            if not isinstance(hours, int) or not 1 <= hours <= MAX_SLA_HOURS:
-                raise InvalidInput(f"Use whole hours from 1 to {MAX_SLA_HOURS}.", field=field)
+        for minutes in (first, resolution):
+            if not isinstance(minutes, int) or not 1 <= minutes <= MAX_SLA_MINUTES:
+                raise InvalidInput(f"Use 1 minute to {MAX_SLA_HOURS} hours.", field=field)
         if first > resolution:
             raise InvalidInput("The first response cannot be due after the resolution.",
                                field=field)
     with unit_of_work():
         for priority, (first, resolution) in targets.items():
             row = db.session.get(SlaTarget, str(priority))
-            old = (row.first_response_hours, row.resolution_hours) if row else None
+            old = (row.first_response_minutes, row.resolution_minutes) if row else None
             if old == (first, resolution):
                 continue
             if row is None:
                 row = SlaTarget(priority=str(priority))
                 db.session.add(row)
-            row.first_response_hours, row.resolution_hours = first, resolution
+            row.first_response_minutes, row.resolution_minutes = first, resolution
             audit.record(None, admin, "sla_updated", field=str(priority),
-                         old=f"{old[0]}h / {old[1]}h" if old else None,
-                         new=f"{first}h / {resolution}h")
+                         old=(f"{duration_text(old[0])} / {duration_text(old[1])}"
+                              if old else None),
+                         new=f"{duration_text(first)} / {duration_text(resolution)}")

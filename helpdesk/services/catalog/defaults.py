@@ -86,8 +86,8 @@ def install_defaults() -> None:
 
 def _install_defaults() -> None:
     for priority, (first, resolution) in SLA_DEFAULTS.items():
-        _ensure(SlaTarget, {"priority": priority}, first_response_hours=first,
-                resolution_hours=resolution)
+        _ensure(SlaTarget, {"priority": priority}, first_response_minutes=first * 60,
+                resolution_minutes=resolution * 60)
     teams = {name: _ensure(Team, {"name": name}, description=desc)
              for name, desc in TEAMS.items()}
     categories = {}

@@ -35,6 +35,7 @@ SORTS = {
 }
 DEFAULT_SORT = "newest"
 OLD_SORTS = {"created": "newest", "activity": "updated"}  # links bookmarked before
+SORT_ALIASES = OLD_SORTS
 
 # Counts stop here: a count reads at most COUNT_LIMIT + 1 index entries, so it costs the
 # same at a thousand tickets and at a million. Up to the bound a count is exact; beyond it
@@ -374,3 +375,45 @@ def active_side_link(filters: QueueFilters) -> str | None:
         if filters == wanted:
             return name
     return None
+
+
+def narrowed_side_link(filters: QueueFilters) -> str | None:
+    """Which side link the current view narrows (its filter, plus others): "mine" with a
+    priority chosen is still inside Mine. Only open tickets are inside the side links."""
+    if filters.status or not filters.open_only:
+        return None
+    for name in ("mine", "unassigned", "overdue"):
+        if getattr(filters, name):
+            return name
+    return "open"
+
+
+# --- searches for one ticket or one person -----------------------------------------------
+
+def looks_like_identifier(text: str) -> bool:
+    """A ticket number ("TKT-000042", "#42", "42") or an e-mail address: someone looking
+    for one ticket or one person wants it whatever its status."""
+    text = (text or "").strip()
+    if "@" in text:
+        return " " not in text
+    return bool(search.number_candidates(text, ticket_prefix(),
+                                         current_app.config["TICKET_NUMBER_DIGITS"]))
+
+
+def widened_for_identifier(filters: QueueFilters) -> QueueFilters:
+    """"Open only" does not hide the ticket or person asked for by number or e-mail."""
+    if filters.search and filters.open_only and not filters.status \
+            and looks_like_identifier(filters.search):
+        return filters.with_(open_only=False)
+    return filters
+
+
+def hidden_done_count(viewer: User, filters: QueueFilters) -> int:
+    """How many resolved or closed tickets a text search inside "Open only" leaves out
+    (the "+N closed" hint); 0 without a search, or when done tickets are shown anyway."""
+    if not filters.search or not filters.open_only or filters.status or filters.overdue:
+        return 0
+    everything = filters.with_(open_only=False)
+    where = conditions(viewer, everything)
+    where.append(Ticket.status.notin_(OPEN_STATUSES))
+    return count(viewer, everything, where=where)

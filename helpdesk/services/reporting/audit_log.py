@@ -10,18 +10,103 @@ from ..catalog.settings import ticket_prefix
 from ..matching import contains_pattern
 from ..queue.search import number_candidates
 
-# Offered as suggestions in the audit log's action filter; any action can be typed.
-AUDIT_ACTIONS = (
-    "created", "replied", "internal_note", "attachment_added", "status_changed", "reopened",
-    "withdraw", "confirm", "autoclosed", "taken", "assigned", "priority_changed",
-    "escalated", "feedback", "deleted", "agent_applied", "agent_approved", "agent_rejected",
-    "agent_suspended", "agent_reactivated", "promoted_to_admin", "customer_deactivated",
-    "customer_reactivated", "teams_changed", "team_members_changed", "setting_changed",
-    "sla_updated", "organization_created", "organization_updated", "organization_deleted",
-    "organization_member_added", "organization_member_removed", "webhook_created",
-    "webhook_updated", "webhook_deleted", "webhook_secret_rotated", "webhook_delivery_retried",
-    "mail_received", "mail_retried", "password_reset", "email_changed",
-)
+# Every recorded action with the name people read: the audit log's filter and table, the
+# ticket history (EVENT_VERBS) and the CSV all take their words from here.
+EVENT_NAMES: dict[str, str] = {
+    # tickets
+    "created": "Ticket opened", "replied": "Public reply", "internal_note": "Internal note",
+    "attachment_added": "Files attached", "status_changed": "Status changed",
+    "reopened": "Reopened", "withdraw": "Withdrawn by the customer",
+    "confirm": "Resolution confirmed", "autoclosed": "Closed automatically",
+    "taken": "Taken", "assigned": "Assignee changed", "priority_changed": "Priority changed",
+    "escalated": "Escalated", "team_changed": "Team changed",
+    "category_changed": "Category changed", "tags_changed": "Tags changed",
+    "estimated_hours_changed": "Estimate changed",
+    "actual_hours_changed": "Actual hours changed", "due_changed": "Due date changed",
+    "feedback": "Rated", "deleted": "Ticket deleted", "message_edited": "Message edited",
+    "message_deleted": "Message deleted", "merged": "Merged into another ticket",
+    "merged_into": "Merged (this ticket kept)", "merged_from": "A ticket merged in",
+    "linked": "Related ticket linked", "unlinked": "Related ticket unlinked",
+    # people
+    "agent_applied": "Agent applied", "agent_approved": "Agent approved",
+    "agent_rejected": "Agent rejected", "agent_suspended": "Agent suspended",
+    "agent_reactivated": "Agent reactivated", "promoted_to_admin": "Made an admin",
+    "customer_deactivated": "Customer deactivated",
+    "customer_reactivated": "Customer reactivated", "teams_changed": "Teams changed",
+    "team_members_changed": "Team members changed", "password_reset": "Password reset",
+    "email_changed": "E-mail changed", "api_token_created": "API token created",
+    "api_token_revoked": "API token revoked",
+    # reference data and settings
+    "category_created": "Category created", "category_updated": "Category changed",
+    "category_moved": "Categories reordered", "team_created": "Team created",
+    "team_updated": "Team changed", "team_deleted": "Team deleted",
+    "faq_created": "FAQ entry created", "faq_updated": "FAQ entry changed",
+    "faq_deleted": "FAQ entry deleted", "canned_reply_created": "Canned reply created",
+    "canned_reply_updated": "Canned reply changed",
+    "canned_reply_deleted": "Canned reply deleted", "setting_changed": "Setting changed",
+    "sla_updated": "SLA targets changed", "organization_created": "Organization created",
+    "organization_updated": "Organization changed",
+    "organization_deleted": "Organization deleted",
+    "organization_member_added": "Organization member added",
+    "organization_member_removed": "Organization member removed",
+    "webhook_created": "Webhook created", "webhook_updated": "Webhook changed",
+    "webhook_deleted": "Webhook deleted", "webhook_secret_rotated": "Webhook secret rotated",
+    "webhook_delivery_retried": "Webhook delivery retried",
+    "mail_received": "Mail received", "mail_retried": "Mail sent again",
+    # agents' tools
+    "macro_applied": "Macro applied", "macro_created": "Macro created",
+    "macro_updated": "Macro changed", "macro_deleted": "Macro deleted",
+    "tag_renamed": "Tag renamed", "tag_merged": "Tags merged",
+    "custom_field_created": "Custom field created", "custom_field_updated": "Custom field changed",
+    "custom_field_changed": "Custom field value changed",
+    "view_saved": "Saved view saved", "view_deleted": "Saved view deleted",
+    # sign-in and sessions
+    "sign_in_failures": "Failed sign-ins", "session_ended": "Session ended",
+    "other_sessions_ended": "Other sessions ended",
+    "signed_out_everywhere": "Signed out everywhere",
+    "two_factor_enabled": "Two-step sign-in turned on",
+    "two_factor_disabled": "Two-step sign-in turned off",
+    "two_factor_failed": "Wrong two-step code", "two_factor_reset": "Two-step sign-in reset",
+    "recovery_code_used": "Recovery code used",
+}
+AUDIT_ACTIONS = tuple(EVENT_NAMES)
+# How a ticket's history says it: "Alex Agent took the ticket".
+EVENT_VERBS: dict[str, str] = {
+    "created": "opened the ticket", "replied": "replied",
+    "internal_note": "added an internal note", "attachment_added": "attached files",
+    "status_changed": "changed the status", "reopened": "reopened the ticket",
+    "withdraw": "withdrew the ticket", "confirm": "confirmed the resolution",
+    "autoclosed": "closed the ticket automatically", "taken": "took the ticket",
+    "assigned": "changed the assignee", "priority_changed": "changed the priority",
+    "escalated": "escalated the ticket", "team_changed": "changed the team",
+    "category_changed": "changed the category", "tags_changed": "changed the tags",
+    "estimated_hours_changed": "changed the estimate",
+    "actual_hours_changed": "changed the actual hours", "due_changed": "changed the due date",
+    "feedback": "rated the help", "deleted": "deleted the ticket",
+    "message_edited": "edited a message", "message_deleted": "deleted a message",
+    "merged": "closed the ticket by merging it", "merged_into": "merged this ticket",
+    "merged_from": "merged a ticket into this one", "linked": "linked a related ticket",
+    "unlinked": "removed a related ticket", "macro_applied": "applied a macro",
+    "custom_field_changed": "changed a custom field",
+}
+
+
+def event_name(action: str | None) -> str:
+    """"Priority changed" for priority_changed; an action nobody named yet, readably."""
+    action = action or ""
+    return EVENT_NAMES.get(action) or action.replace("_", " ").capitalize()
+
+
+def event_verb(action: str | None) -> str:
+    action = action or ""
+    return EVENT_VERBS.get(action) or action.replace("_", " ")
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """The action filter's options: readable names, alphabetically."""
+    return sorted(EVENT_NAMES.items(), key=lambda pair: pair[1].lower())
+
+
 SYSTEM_ACTOR = "system"
 
 

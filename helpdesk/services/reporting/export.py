@@ -29,6 +29,7 @@ from ...models import (
 from ..errors import Forbidden
 from ..fields.definitions import all_fields
 from ..fields.values import values_by_ticket
+from ..people.directory import name_with_email, shared_staff_names
 from ..queue.filters import QueueFilters, conditions, order_by, overdue_condition
 
 BATCH_ROWS = 1000
@@ -39,6 +40,7 @@ HEADER = ["Number", "Subject", "Status", "Priority", "Category", "Team", "Reques
           "Actual hours", "Organization"]
 STATUS, PRIORITY, OVERDUE = HEADER.index("Status"), HEADER.index("Priority"), \
     HEADER.index("Overdue")
+ASSIGNEE = HEADER.index("Assignee")
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -62,7 +64,8 @@ def _query(viewer, filters: QueueFilters, now: datetime):
                    Ticket.created_at, Ticket.last_activity_at, Ticket.due_at,
                    overdue_condition(now), Ticket.first_response_at, Ticket.resolved_at,
                    Ticket.closed_at, Ticket.order_reference, Ticket.estimated_hours,
-                   Ticket.actual_hours, Organization.name)
+                   Ticket.actual_hours, Organization.name,
+                   assignee.email)  # not a column of its own: tells namesakes apart
             .select_from(Ticket)
             .join(requester, requester.id == Ticket.requester_id)
             .outerjoin(assignee, assignee.id == Ticket.assignee_id)
@@ -87,17 +90,19 @@ def _rows(viewer: User, filters: QueueFilters) -> Iterator[list[str]]:
     read with one query per batch of rows."""
     now = utcnow()
     custom = all_fields(active_only=True)
+    shared = shared_staff_names()
     query = (_query(viewer, filters, now).add_columns(Ticket.id)
              .execution_options(yield_per=BATCH_ROWS))
     yield HEADER + [f.label for f in custom]
     for batch in db.session.execute(query).partitions():
         values = values_by_ticket([row[-1] for row in batch], viewer) if custom else {}
         for row in batch:
-            cells = list(row[:-1])
+            *cells, assignee_email, ticket_id = row
+            cells[ASSIGNEE] = name_with_email(cells[ASSIGNEE], assignee_email, shared)
             cells[STATUS] = STATUS_LABELS.get(Status(cells[STATUS]), cells[STATUS])
             cells[PRIORITY] = PRIORITY_LABELS.get(Priority(cells[PRIORITY]), cells[PRIORITY])
             cells[OVERDUE] = bool(cells[OVERDUE])
-            found = values.get(row[-1], {})
+            found = values.get(ticket_id, {})
             cells += [", ".join(str(v) for v in found.get(f.key, [])) or None for f in custom]
             yield [safe_cell(c) for c in cells]
 

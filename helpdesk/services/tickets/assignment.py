@@ -118,6 +118,9 @@ def escalate(ticket: Ticket, actor: User, reason: str) -> None:
         now = utcnow()
         audit.record(ticket, actor, "escalated", field="priority", old=ticket.priority,
                      new=Priority.CRITICAL, note=reason)
+        if ticket.priority != Priority.CRITICAL:  # findable as a priority change too
+            audit.record(ticket, actor, "priority_changed", field="priority",
+                         old=ticket.priority, new=Priority.CRITICAL, note="Escalated")
         ticket.priority = Priority.CRITICAL
         ticket.escalated_at = ticket.last_activity_at = now
         apply_sla(ticket)

@@ -15,6 +15,7 @@ from ..errors import DomainError, Forbidden, InvalidInput
 from ..ids import parse_id
 from ..unit_of_work import unit_of_work
 from .assignment import approved_agent, assign_ticket, change_priority, take_ticket
+from .housekeeping import delete_ticket
 from .macros import apply_macro, get_macro
 from .status import pick_status
 from .tags import change_tags, clean_tag
@@ -33,7 +34,8 @@ class BulkResult:
         return grouped
 
 
-BULK_KINDS = ("assign", "status", "priority", "tag", "macro")
+BULK_KINDS = ("assign", "status", "priority", "tag", "macro", "delete")
+NEEDS_CONFIRMATION = frozenset({"delete"})  # cannot be undone: the view asks first
 MAX_BULK = 200
 
 
@@ -52,6 +54,8 @@ def bulk_update(actor: User, ticket_ids: list[int], action: str, *,
     kind, target = parse_bulk_action(action)
     if not actor.is_staff:
         raise Forbidden("Only agents can change tickets.")
+    if kind == "delete" and not permissions.can_delete_tickets(actor):
+        raise Forbidden("Only admins can delete tickets.", field="bulk_action")
     ids = [i for i in dict.fromkeys(ticket_ids) if parse_id(i)][:MAX_BULK]
     if not ids:
         raise InvalidInput("Tick at least one ticket.", field="ticket_ids")
@@ -87,7 +91,10 @@ def bulk_update(actor: User, ticket_ids: list[int], action: str, *,
 
 
 def _bulk_one(ticket: Ticket, actor: User, kind: str, target: str,
-              assignee) -> bool:
+              assignee: User | None) -> bool:
+    if kind == "delete":
+        delete_ticket(ticket, actor, reason="Deleted from the queue (bulk)")
+        return True
     if kind == "tag":
         how, _, name = target.partition(":")
         return change_tags(ticket, actor, add=[name] if how == "add" else [],
@@ -108,3 +115,10 @@ def _bulk_one(ticket: Ticket, actor: User, kind: str, target: str,
         return False
     take_ticket(ticket, actor)
     return True
+
+
+def tickets_to_confirm(actor: User, ticket_ids: list[int]) -> list[Ticket]:
+    """The ticked tickets this person may see, for a confirmation page (by number)."""
+    ids = [i for i in dict.fromkeys(ticket_ids) if parse_id(i)][:MAX_BULK]
+    return list(db.session.scalars(permissions.visible_tickets(actor)
+                                   .where(Ticket.id.in_(ids)).order_by(Ticket.id)))

@@ -13,8 +13,8 @@ def apply_sla(ticket: Ticket, start: datetime | None = None) -> None:
     if target is None or ticket.due_set_manually:
         return
     start = start or ticket.created_at or utcnow()
-    ticket.due_at = start + timedelta(hours=target.resolution_hours)
-    ticket.first_response_due_at = start + timedelta(hours=target.first_response_hours)
+    ticket.due_at = start + timedelta(minutes=target.resolution_minutes)
+    ticket.first_response_due_at = start + timedelta(minutes=target.first_response_minutes)
 
 
 @dataclass
