@@ -146,7 +146,7 @@ def test_sort_orders(app, client, agent, mix):
 def test_overdue_rows_are_highlighted(app, client, agent, mix):
     login(client, agent)
     html = client.get("/agent/queue").get_data(as_text=True)
-    rows = re.findall(r"<tr( class=\"overdue\")?>\s*<td class=\"col-check\">.*?"
+    rows = re.findall(r"<tr( class=\"overdue\")?[^>]*>\s*<td class=\"col-check\">.*?"
                       r'href="/agent/tickets/([A-Z]+-\d+)"', html, re.S)
     assert {number for flag, number in rows if flag} == {mix["overdue"].number}
 

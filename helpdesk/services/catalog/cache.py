@@ -30,11 +30,21 @@ class Item(NamedTuple):
     active: bool = True
 
 
+class StaffItem(NamedTuple):
+    """A member of staff as pickers show them: with the e-mail, which tells apart two who
+    share a name (web.person_name)."""
+    id: int
+    name: str
+    email: str
+    active: bool = True
+    is_staff: bool = True
+
+
 @dataclass(frozen=True)
 class Catalog:
     categories: list[Item]     # by position, name
     teams: list[Item]          # by name
-    staff: list[Item]          # active approved agents and admins, by name
+    staff: list[StaffItem]     # active approved agents and admins, by name
     organizations: list[Item]  # by name
     settings: dict[str, str]
 
@@ -138,8 +148,9 @@ def _load() -> Catalog:
         categories=items(select(Category.id, Category.name, Category.active)
                          .order_by(Category.position, Category.name)),
         teams=items(select(Team.id, Team.name).order_by(Team.name)),
-        staff=items(select(User.id, User.name).where(User.active, User.is_staff)
-                    .order_by(User.name, User.id)),
+        staff=[StaffItem(*row) for row in db.session.execute(
+            select(User.id, User.name, User.email).where(User.active, User.is_staff)
+            .order_by(User.name, User.id))],
         organizations=items(select(Organization.id, Organization.name)
                             .order_by(Organization.name, Organization.id)),
         settings=dict(db.session.execute(select(Setting.key, Setting.value)).all()))
