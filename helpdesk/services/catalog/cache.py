@@ -1,6 +1,7 @@
 """Lists every page asks for — categories, teams, staff, organizations, settings — read
 once per process and reused while they have not changed.
 
+The cache lives on the app (one per process in production, one per test app).
 Invalidation is safe across processes: `catalog_version` holds one number that database
 triggers raise in the same transaction as any INSERT, UPDATE or DELETE of categories,
 teams, organizations and settings, and of users when a staff list could change (INSERT,
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from threading import Lock
 from typing import NamedTuple
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -52,11 +53,13 @@ class Catalog:
 WATCHED = {"categories": None, "teams": None, "organizations": None, "settings": None,
            "users": "name, role, agent_status, active"}
 _lock = Lock()
-_cached: dict[str, tuple[int, Catalog]] = {}  # database URL -> (version, catalog)
+_CACHE = "helpdesk_catalog"  # app.extensions[...] = (version, catalog): one per app
 
 
 def ddl(dialect: str) -> list[str]:
-    bump = "UPDATE catalog_version SET n = n + 1 WHERE id = 1"
+    # An upsert: a table emptied by TRUNCATE (the PostgreSQL test suite) gets its row back.
+    bump = ("INSERT INTO catalog_version (id, n) VALUES (1, 1) ON CONFLICT (id) "
+            "DO UPDATE SET n = catalog_version.n + 1")
     out = []
     if dialect == "postgresql":
         out.append("CREATE OR REPLACE FUNCTION catalog_version_bump() RETURNS trigger "
@@ -125,20 +128,29 @@ def forget() -> None:
     """This request changed the catalog: read the version again next time."""
     if has_request_context():
         request.environ.pop(_KEY, None)
+        request.environ.pop("helpdesk.catalog", None)
 
 
 def catalog() -> Catalog:
     version = _version()
-    if version is None:  # no version row (a database without the migration): no cache
-        return _load()
-    key = db.engine.url.render_as_string(hide_password=True)
-    found = _cached.get(key)
+    if version is None:  # no version row yet: nothing to check a cache against
+        return _uncached()
+    found = current_app.extensions.get(_CACHE)
     if found and found[0] == version:
         return found[1]
     loaded = _load()
     with _lock:
-        _cached[key] = (version, loaded)
+        current_app.extensions[_CACHE] = (version, loaded)
     return loaded
+
+
+def _uncached() -> Catalog:
+    """Without a version: loaded once per request (every time outside one)."""
+    if not has_request_context():
+        return _load()
+    if "helpdesk.catalog" not in request.environ:
+        request.environ["helpdesk.catalog"] = _load()
+    return request.environ["helpdesk.catalog"]
 
 
 def _load() -> Catalog:
