@@ -51,14 +51,14 @@ def seed_tools(app) -> None:
         db.session.flush()
         cases = " ".join(f"WHEN {i} THEN '{p}'" for i, p in enumerate(PLANS))
         db.session.execute(text(
-            f"INSERT INTO ticket_field_values (ticket_id, field_id, value_text) "
+            f"INSERT INTO ticket_field_values (ticket_id, field_id, value_text) "  # noqa: S608
             f"SELECT id, {plan.id}, CASE id % 5 {cases} END FROM tickets"))
         db.session.execute(text(
-            f"INSERT INTO ticket_field_values (ticket_id, field_id, value_number) "
+            f"INSERT INTO ticket_field_values (ticket_id, field_id, value_number) "  # noqa: S608
             f"SELECT id, {seats.id}, id % 50 FROM tickets"))
         others = " ".join(f"WHEN {i} THEN '{t}'" for i, t in enumerate(TAGS[1:]))
         db.session.execute(text(
-            "INSERT INTO ticket_tags (ticket_id, name) SELECT id, CASE WHEN id % 8 = 0 "
+            "INSERT INTO ticket_tags (ticket_id, name) SELECT id, CASE WHEN id % 8 = 0 "  # noqa: S608
             f"THEN 'refund' ELSE CASE id % {len(TAGS) - 1} {others} END END FROM tickets"))
         db.session.execute(text(
             "INSERT INTO ticket_tags (ticket_id, name) SELECT id, 'vip' FROM tickets "

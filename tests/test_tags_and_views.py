@@ -228,3 +228,13 @@ def test_queue_statements_stay_constant_with_tag_and_field_filters(app, client, 
     for i in range(10):
         _tagged(customer, f"More {i}", "refund")
     assert statements(url) == few
+
+
+def test_a_queue_url_too_long_to_save_still_shows_the_queue(app, client, agent):
+    login(client, agent)
+    assert client.get("/agent/queue?q=" + "x" * 190 + "&tags=" + "a," * 1200).status_code in (
+        200, 400)
+    response = client.post("/agent/views", data={"view_name": "Long",
+                                                 "query": "q=" + "x" * 3000})
+    assert response.status_code == 303
+    assert db.session.scalar(db.select(SavedView)) is None

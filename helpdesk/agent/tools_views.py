@@ -52,7 +52,10 @@ def queue_tools(args: MultiDict, refs, filter_form) -> dict:
         form = filter_form(MultiDict(parse_qsl(view.query)), refs)
         form.validate()
         counts[view.id] = queues.count(current_user, form.filters())
-    current = saved_views.clean_query(list(args.items(multi=True)))
+    try:
+        current = saved_views.clean_query(list(args.items(multi=True)))
+    except DomainError:  # too long to save: the page still shows, saving says why
+        current = ""
     save_form = SaveViewForm(formdata=None, query=current)
     save_form.share.choices = share_choices(refs)
     return {"saved_views": views, "view_counts": counts, "current_query": current,
