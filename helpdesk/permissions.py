@@ -353,6 +353,7 @@ _TEMPLATE_POLICY: dict[str, Callable] = {
     "can_decide": can_decide, "can_change_teams": can_change_teams,
     "can_reopen": can_reopen, "may_open_console_page": may_open_console_page,
     "bulk_actions": bulk_actions, "can_see_customer": can_see_customer,
+    "awaits_approval": is_pending_agent,  # the 403 page tells a pending agent why
 }
 # Facts about a ticket that decide what a page shows, whoever looks.
 _TEMPLATE_FACTS: dict[str, Callable] = {
