@@ -416,6 +416,7 @@ _TEMPLATE_POLICY: dict[str, Callable] = {
     "can_share": can_share, "can_manage_view": can_manage_view,
     "can_manage_macro": can_manage_macro,
     "bulk_actions": bulk_actions, "can_see_customer": can_see_customer,
+    "awaits_approval": is_pending_agent,  # the 403 page tells a pending agent why
 }
 # Facts about a ticket that decide what a page shows, whoever looks.
 _TEMPLATE_FACTS: dict[str, Callable] = {
