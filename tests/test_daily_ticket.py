@@ -252,7 +252,6 @@ def test_another_person_cannot_attach_a_kept_file_by_its_id(client, customer,
     assert db.session.scalar(select(func.count(Attachment.id))) == 0
     assert db.session.get(PendingUpload, kept.id).owner_id == customer.id
     # and the services refuse it too, whatever a caller hands in
-    ticket = db.session.scalar(select(Ticket))
     assert pending.kept_for(other_customer, [kept.id]) == []
 
 

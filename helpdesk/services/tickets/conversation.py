@@ -103,7 +103,8 @@ def post_reply(ticket: Ticket, author: User, body: str, *, internal: bool = Fals
                         f"{ticket.subject}")
             notifications.notify([ticket.requester], ticket, "agent_replied", text,
                                  actor=author, message=message)
-        if (files or kept) and not author.is_customer:  # a colleague's file on the assignee's ticket
+        # A colleague's file on the assignee's ticket.
+        if (files or kept) and not author.is_customer:
             notifications.notify([ticket.assignee], ticket, "attachment_added",
                                  f"{author.name} attached files to {ticket.number}",
                                  actor=author)
