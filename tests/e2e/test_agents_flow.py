@@ -77,7 +77,8 @@ def test_a_stale_reply_is_held_while_a_fresh_one_goes_through(people):
     # ...while the agent adds an internal note: fresh, so it goes straight through
     field(agent, "Message").fill("Agent's note: checked the carrier.")
     agent.get_by_label(re.compile(r"^\s*Internal note", re.I)).check()
-    button(agent.locator("form").filter(has=field(agent, "Message")), "Send").click()
+    # note mode: the composer's button says "Add note" (daily use: one composer)
+    button(agent.locator("form").filter(has=field(agent, "Message")), "Add note").click()
     expect(agent.get_by_text("Internal note added.")).to_be_visible()
 
     # the admin's reply is now stale: held, with the note shown and the text kept
