@@ -23,7 +23,7 @@ def _tagged(customer, subject, *names, assignee=None):
 
 
 def _subjects(html: str) -> set[str]:
-    return set(re.findall(r'<a href="/agent/tickets/[^"]+">([^<]+)</a>', html))
+    return set(re.findall(r'<a [^>]*href="/agent/tickets/[^"]+"[^>]*>([^<]+)</a>', html))
 
 
 @pytest.fixture
