@@ -188,3 +188,14 @@ def test_canned_replies_are_shared_macros_and_the_console_page_works(app, client
     macro = db.session.scalar(db.select(Macro).where(Macro.title == "Hello"))
     assert macro.owner_id is None and macros.actions_of(macro) == {}
     assert "Hello" in client.get("/admin/canned-replies").get_data(as_text=True)
+
+
+def test_the_canned_reply_picker_inserts_the_text_filled_in(app, client, agent, customer):
+    """The workspace's "Insert a canned reply" list gives the text as the customer will
+    read it, not the placeholders."""
+    _shared(body="Hello {{ customer.first_name }}, about {{ ticket.number }}.")
+    ticket = make_ticket(customer)
+    login(client, agent)
+    html = client.get(f"/agent/tickets/{ticket.number}").get_data(as_text=True)
+    assert f'data-body="Hello Carla, about {ticket.number}."' in html
+    assert "{{ customer.first_name }}" not in html

@@ -21,6 +21,7 @@ from ..services.tickets import (
     collision,
     conversation,
     linking,
+    macros,
     merging,
     updates,
     workspace,
@@ -122,6 +123,8 @@ def render_ticket(number: str, status: int = 200, kept=(), *, held: Held | None 
         [("", "No category")] + [(c.id, c.name) for c in refs.categories
                                  if c.active or c.id == ticket.category_id])
     return render_template("agent/ticket.html", ws=page, ticket=ticket, refs=refs,
+                           canned_bodies=macros.filled_bodies(refs.canned_replies, ticket,
+                                                              current_user),
                            kept=kept, held=held, related=linking.related_tickets(ticket),
                            **{**workspace_tools(ticket), **forms}), status
 

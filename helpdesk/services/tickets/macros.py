@@ -103,6 +103,18 @@ def render_body(source: str, ticket: Ticket, agent: User) -> str:
     return text[:MAX_OUTPUT]
 
 
+def filled_bodies(macros, ticket: Ticket, agent: User) -> dict[int, str]:
+    """Each macro's text with its placeholders filled in for this ticket, for the
+    workspace's "Insert a canned reply" picker (a text that cannot be filled: as written)."""
+    filled = {}
+    for macro in macros:
+        try:
+            filled[macro.id] = render_body(macro.body, ticket, agent)
+        except InvalidInput:
+            filled[macro.id] = macro.body
+    return filled
+
+
 # --- actions ----------------------------------------------------------------------------
 
 def parse_actions(raw: dict) -> dict:
